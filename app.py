@@ -1,0 +1,87 @@
+"""Packbook: create_app(test_config=None) wires config, extensions, blueprints and commands."""
+from __future__ import annotations
+
+import logging
+import sys
+
+from flask import Flask, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+import commands
+import db
+from config import ConfigError, Settings, load_settings
+from booking.views import bp as booking_bp
+from shopify_app import crypto
+from shopify_app.api import bp as shop_api_bp
+from shopify_app.auth import add_security_headers
+from shopify_app.demo import bp as demo_bp
+from shopify_app.views import bp as shopify_bp
+from webhooks import queue
+from webhooks.api import bp as webhooks_api_bp
+from webhooks.cli import register as register_webhook_commands
+from webhooks.receiver import MAX_BODY_BYTES
+from webhooks.receiver import bp as webhooks_bp
+from health import bp as health_bp
+
+log = logging.getLogger("packbook")
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app; with no test_config the environment (and .env) is the configuration."""
+    settings = _settings(test_config)
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.update(settings.as_flask_config(), MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
+                      SESSION_COOKIE_SAMESITE="Lax",
+                      SESSION_COOKIE_SECURE=settings.shopify_app_url.startswith("https://"))
+    if test_config:
+        app.config.update(test_config)
+    crypto.configure_keys(settings.token_encryption_keys)
+    db.init_app(app)
+    queue.init_app(app)
+    for blueprint in (shopify_bp, shop_api_bp, webhooks_bp, webhooks_api_bp, health_bp, demo_bp,
+                      booking_bp):
+        app.register_blueprint(blueprint)
+    app.after_request(add_security_headers)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _server_error)
+    commands.register(app)
+    register_webhook_commands(app)
+    _announce(app, settings)
+    return app
+
+
+def _settings(test_config: dict | None) -> Settings:
+    if test_config is not None:
+        return load_settings(test_config)
+    from dotenv import load_dotenv  # entry points only: tests never read a developer's .env
+
+    load_dotenv()
+    try:
+        return load_settings()
+    except ConfigError as exc:
+        raise SystemExit(f"packbook: configuration error: {exc}") from None
+
+
+def _announce(app: Flask, settings: Settings) -> None:
+    if settings.redis_url is None and not app.config.get("TESTING"):
+        print("packbook: REDIS_URL is not set; background jobs run inline in this process.",
+              file=sys.stderr)
+
+
+def _wants_json() -> bool:
+    return request.path.startswith(("/api/", "/webhooks", "/healthz"))
+
+
+def _http_error(exc: HTTPException):
+    if _wants_json():
+        return jsonify(error=exc.description, code=exc.name.lower().replace(" ", "_")), exc.code
+    return exc
+
+
+def _server_error(exc: Exception):
+    # Roll back whatever the request had open, then answer without leaking internals.
+    db.session().rollback()
+    log.exception("unhandled error on %s %s", request.method, request.path)
+    if _wants_json():
+        return jsonify(error="internal error", code="internal_error"), 500
+    return "Something went wrong on our side. Please try again.", 500

@@ -1,0 +1,1 @@
+"""The booking domain: packages, the credit ledger, availability and bookings."""

@@ -1,0 +1,51 @@
+"""Named GraphQL documents for the Admin API version pinned in client.API_VERSION.
+
+Each document has a named operation, so Shopify's logs and our own show
+which query ran. Checked against the Admin GraphQL schema for 2026-10:
+- `ShopPlan.displayName` is deprecated; `publicDisplayName` replaces it (2025-07+).
+- `Product.featuredImage` is deprecated; `featuredMedia` replaces it, and
+  `preview.image` gives an image for every media type (videos included).
+"""
+
+SHOP_INFO = """
+query ShopInfo {
+  shop {
+    name
+    email
+    myshopifyDomain
+    ianaTimezone
+    currencyCode
+    plan { publicDisplayName }
+  }
+}
+"""
+
+# $query uses Shopify's search syntax, e.g. "title:*yoga* status:active".
+# Variant `price` is a decimal string (Money scalar): parse it with Decimal.
+PRODUCTS_SEARCH = """
+query ProductsSearch($query: String!, $first: Int!, $after: String) {
+  products(first: $first, after: $after, query: $query) {
+    nodes {
+      id
+      title
+      status
+      featuredMedia { preview { image { url } } }
+      variants(first: 50) {
+        nodes { id title sku price }
+      }
+    }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+"""
+
+PRODUCT_VARIANT = """
+query ProductVariant($id: ID!) {
+  productVariant(id: $id) {
+    id
+    title
+    price
+    product { id title }
+  }
+}
+"""

@@ -1,0 +1,51 @@
+"""Small factories with defaults and overrides (make_*), and helpers to deliver webhooks."""
+from __future__ import annotations
+
+import itertools
+import json
+import uuid
+from datetime import datetime, timedelta, timezone
+
+from shopify_app.models import Shop
+from shopify_app.signatures import sign_webhook
+
+API_KEY = "test-api-key"
+API_SECRET = "test-api-secret"
+PREVIOUS_SECRET = "test-api-secret-previous"
+_counter = itertools.count(1)
+
+
+def unique_shop_domain(prefix: str = "shop") -> str:
+    return f"{prefix}-{next(_counter)}-{uuid.uuid4().hex[:6]}.myshopify.com"
+
+
+def make_shop(session, **overrides) -> Shop:
+    now = datetime.now(timezone.utc)
+    values = dict(domain=unique_shop_domain(), scopes="read_orders,read_products",
+                  access_token="shpat_" + uuid.uuid4().hex, access_token_expires_at=now + timedelta(hours=1),
+                  refresh_token="shprt_" + uuid.uuid4().hex,
+                  refresh_token_expires_at=now + timedelta(days=90), installed_at=now - timedelta(days=1))
+    values.update(overrides)
+    shop = Shop(**values)
+    session.add(shop)
+    session.flush()
+    return shop
+
+
+def webhook_headers(topic: str, shop: str, body: bytes, *, event_id: str | None = None,
+                    secret: str = API_SECRET, triggered_at: str | None = None, **extra) -> dict:
+    headers = {"Content-Type": "application/json", "X-Shopify-Topic": topic,
+               "X-Shopify-Shop-Domain": shop, "X-Shopify-API-Version": "2026-10",
+               "X-Shopify-Webhook-Id": str(uuid.uuid4()),
+               "X-Shopify-Event-Id": event_id or str(uuid.uuid4()),
+               "X-Shopify-Hmac-Sha256": sign_webhook(body, secret)}
+    if triggered_at:
+        headers["X-Shopify-Triggered-At"] = triggered_at
+    headers.update(extra)
+    return headers
+
+
+def deliver(client, topic: str, payload: dict, *, shop: str, **options):
+    """POST a signed delivery to /webhooks the way Shopify would."""
+    body = json.dumps(payload).encode()
+    return client.post("/webhooks", data=body, headers=webhook_headers(topic, shop, body, **options))

@@ -1,0 +1,113 @@
+"""rq jobs: one handler per topic. Each loads the event and shop and calls one use case."""
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Callable
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from db import get_db, utcnow
+from shopify_app.models import Shop
+from webhooks import compliance, shops
+from webhooks.models import EventStatus, WebhookEvent
+from webhooks.queue import SWEEP_INTERVAL, get_queue
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Session, Shop, WebhookEvent], EventStatus]
+
+# Compliance and uninstall topics arrive after the shop has uninstalled (shop/redact comes
+# 48 hours later), so they run for any known shop; every other topic needs an installed one.
+HANDLERS: dict[str, Handler] = {
+    "app/uninstalled": shops.handle_uninstalled,
+    "app/scopes_update": shops.handle_scopes_update,
+    "customers/data_request": compliance.handle_data_request,
+    "customers/redact": compliance.handle_customer_redact,
+    "shop/redact": compliance.handle_shop_redact,
+}
+RUN_FOR_UNINSTALLED_SHOPS = {"app/uninstalled", "customers/data_request", "customers/redact", "shop/redact"}
+FINAL_STATUSES = {EventStatus.DONE.value, EventStatus.SKIPPED.value, EventStatus.UNHANDLED.value}
+STALE_AFTER = timedelta(minutes=15)
+
+
+class EventFailed(Exception):
+    """Raised so rq retries; the event row already records the error."""
+
+
+def process_event(event_id: int) -> str:
+    """Process one stored webhook event exactly once, however often it is delivered or enqueued."""
+    database = get_db()
+    try:
+        with database.transaction() as session:
+            return _process_locked(session, event_id)
+    except Exception as exc:
+        _record_failure(event_id, exc)
+        raise EventFailed(f"webhook event {event_id} failed: {type(exc).__name__}") from exc
+
+
+def _process_locked(session: Session, event_id: int) -> str:
+    # The row lock serializes two workers that got the same event (sweep + retry, say).
+    event = session.get(WebhookEvent, event_id, with_for_update=True)
+    if event is None:
+        log.warning("webhook event %s no longer exists (shop redacted?)", event_id)
+        return "missing"
+    if event.status in FINAL_STATUSES:
+        return event.status
+    status = _dispatch(session, event)
+    event.status = status.value
+    event.attempts += 1
+    event.processed_at = utcnow()
+    event.last_error = None
+    return status.value
+
+
+def _dispatch(session: Session, event: WebhookEvent) -> EventStatus:
+    handler = HANDLERS.get(event.topic)
+    if handler is None:
+        return EventStatus.UNHANDLED  # kept, not dropped: a later release may replay it
+    shop = session.scalar(select(Shop).where(Shop.domain == event.shop_domain))
+    if shop is None or (not shop.is_installed and event.topic not in RUN_FOR_UNINSTALLED_SHOPS):
+        log.info("skipping %s for %s: shop unknown or uninstalled", event.topic, event.shop_domain)
+        return EventStatus.SKIPPED
+    return handler(session, shop, event)
+
+
+def _record_failure(event_id: int, exc: Exception) -> None:
+    with get_db().transaction() as session:
+        event = session.get(WebhookEvent, event_id)
+        if event is not None:
+            event.status = EventStatus.FAILED.value
+            event.attempts += 1
+            event.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+
+
+def sweep(now: datetime | None = None) -> int:
+    """Enqueue every pending event and every queued one that has sat too long (a lost job)."""
+    from webhooks.receiver import enqueue_event  # the receiver owns the enqueue bookkeeping
+
+    now = now or utcnow()
+    with get_db().transaction() as session:
+        ids = session.scalars(_sweepable(now)).all()
+        session.query(WebhookEvent).filter(WebhookEvent.id.in_(ids)).update(
+            {"status": EventStatus.QUEUED.value, "enqueued_at": now}, synchronize_session=False)
+    for event_id in ids:
+        enqueue_event(event_id)
+    return len(ids)
+
+
+def _sweepable(now: datetime):
+    stale = now - STALE_AFTER
+    return select(WebhookEvent.id).where(or_(
+        WebhookEvent.status == EventStatus.PENDING.value,
+        (WebhookEvent.status == EventStatus.QUEUED.value) & (WebhookEvent.enqueued_at < stale),
+    )).order_by(WebhookEvent.id)
+
+
+def periodic_sweep() -> None:
+    """Sweep from a worker's maintenance loop; a Redis lock keeps N workers from all sweeping."""
+    if get_queue().acquire_lock("sweep", ttl=SWEEP_INTERVAL - 5):
+        count = sweep()
+        if count:
+            log.info("sweep re-enqueued %d webhook events", count)

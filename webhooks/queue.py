@@ -1,0 +1,143 @@
+"""The only module that touches rq: queue names, timeouts, retries and the worker."""
+from __future__ import annotations
+
+import importlib
+import logging
+from dataclasses import dataclass
+from typing import Callable
+
+from flask import Flask, current_app
+from redis import Redis
+from redis.exceptions import RedisError
+from rq import Queue, Retry, SimpleWorker
+from rq.serializers import JSONSerializer
+
+log = logging.getLogger(__name__)
+
+DEFAULT_QUEUE_NAME = "packbook"
+JOB_TIMEOUT = 300                   # seconds a single job may run
+FAILURE_TTL = 14 * 24 * 3600        # keep failed jobs two weeks for inspection
+RESULT_TTL = 3600
+RETRY = dict(max=6, interval=[5, 30, 120, 600, 1800, 3600])  # about 1.7 hours of backoff
+SWEEP_INTERVAL = 60                 # seconds between periodic sweeps on a worker
+
+
+class QueueUnavailable(Exception):
+    """Redis could not take the job; the caller keeps its own record and retries later."""
+
+
+@dataclass
+class JobQueue:
+    """Hands work to rq, or runs it in-process when no Redis is configured (the embedded default)."""
+
+    redis_url: str | None
+    name: str = DEFAULT_QUEUE_NAME
+
+    def __post_init__(self):
+        self._redis = Redis.from_url(self.redis_url, socket_timeout=5, socket_connect_timeout=2) \
+            if self.redis_url else None
+
+    @property
+    def inline(self) -> bool:
+        return self._redis is None
+
+    @property
+    def redis(self) -> Redis:
+        if self._redis is None:
+            raise RuntimeError("no REDIS_URL configured; jobs run inline")
+        return self._redis
+
+    def rq_queue(self) -> Queue:
+        return Queue(self.name, connection=self.redis, serializer=JSONSerializer,
+                     default_timeout=JOB_TIMEOUT)
+
+    def enqueue(self, func_path: str, *args, job_id: str | None = None) -> None:
+        """Queue `func_path(*args)`; args must be plain JSON values (ids, not ORM objects)."""
+        if self.inline:
+            _run_inline(func_path, *args)
+            return
+        try:
+            self.rq_queue().enqueue(func_path, *args, job_id=job_id, retry=Retry(**RETRY),
+                                    failure_ttl=FAILURE_TTL, result_ttl=RESULT_TTL)
+        except RedisError as exc:
+            raise QueueUnavailable(str(exc)) from exc
+
+    def acquire_lock(self, name: str, ttl: int) -> bool:
+        """A best-effort Redis lock so only one of N workers runs a periodic task per interval."""
+        if self.inline:
+            return True
+        return bool(self.redis.set(f"{self.name}:lock:{name}", "1", nx=True, ex=max(ttl, 1)))
+
+    def stats(self) -> dict:
+        """Queue depth and reachability, for /healthz (never the URL, which may hold a password)."""
+        if self.inline:
+            return {"mode": "inline", "ok": True}
+        try:
+            queue = self.rq_queue()
+            return {"mode": "rq", "ok": True, "queued": queue.count,
+                    "failed": queue.failed_job_registry.count}
+        except RedisError as exc:
+            return {"mode": "rq", "ok": False, "error": type(exc).__name__}
+
+
+def _run_inline(func_path: str, *args) -> None:
+    try:
+        _resolve(func_path)(*args)
+    except Exception:
+        # Inline mode has no retry queue. Jobs record their own failure (a webhook event is
+        # left "failed" with its error) before raising, so nothing is lost: the sweep or
+        # `flask webhooks retry` runs it again. The caller (often a request) must not fail.
+        log.exception("inline job %s%r failed", func_path, args)
+
+
+def _resolve(func_path: str) -> Callable:
+    module_name, _, attr = func_path.rpartition(".")
+    return getattr(importlib.import_module(module_name), attr)
+
+
+def init_app(app: Flask) -> None:
+    settings = app.config["PACKBOOK"]
+    name = app.config.get("PACKBOOK_QUEUE_NAME", DEFAULT_QUEUE_NAME)
+    app.extensions["packbook.queue"] = JobQueue(settings.redis_url, name)
+
+
+def get_queue() -> JobQueue:
+    return current_app.extensions["packbook.queue"]
+
+
+class AppWorker(SimpleWorker):
+    """An rq worker that runs each job inside a fresh app context and sweeps periodically.
+
+    SimpleWorker (no fork per job) keeps the database pool warm, which matters for
+    webhook latency; the job timeout is still enforced with SIGALRM.
+    """
+
+    def __init__(self, *args, app: Flask, periodic: Callable[[], None], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.app = app
+        self.periodic = periodic
+
+    def execute_job(self, job, queue):
+        with self.app.app_context():
+            return super().execute_job(job, queue)
+
+    def run_maintenance_tasks(self):
+        super().run_maintenance_tasks()
+        with self.app.app_context():
+            try:
+                self.periodic()
+            except Exception:  # the sweep is best-effort here; the next interval tries again
+                log.exception("periodic sweep failed")
+
+
+def run_worker(app: Flask, periodic: Callable[[], None], *, burst: bool = False) -> bool:
+    """Start an rq worker with the scheduler (needed for retry intervals) on the app's queue."""
+    queue = get_queue()
+    # A connection of its own: rq raises the socket timeout for its blocking dequeue.
+    connection = Redis.from_url(queue.redis_url)
+    rq_queue = Queue(queue.name, connection=connection, serializer=JSONSerializer)
+    # worker_ttl bounds the blocking dequeue, so an idle worker still sweeps every interval.
+    worker = AppWorker([rq_queue], connection=connection, serializer=JSONSerializer, app=app,
+                       periodic=periodic, maintenance_interval=SWEEP_INTERVAL,
+                       worker_ttl=SWEEP_INTERVAL + 15)
+    return worker.work(burst=burst, with_scheduler=True, logging_level="INFO")

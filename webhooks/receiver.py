@@ -1,0 +1,161 @@
+"""POST /webhooks: verify the signature on the raw body, persist the event, enqueue it, answer 200."""
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import Blueprint, Response, current_app, jsonify, request
+from sqlalchemy import insert
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+import db
+from db import utcnow
+from shopify_app.shop_domain import InvalidShopDomain, sanitize_shop
+from shopify_app.signatures import InvalidSignature, verify_webhook
+from webhooks.models import EventStatus, WebhookEvent
+from webhooks.queue import QueueUnavailable, get_queue
+
+log = logging.getLogger(__name__)
+bp = Blueprint("webhooks", __name__)
+
+MAX_BODY_BYTES = 1024 * 1024
+PROCESS_EVENT = "webhooks.jobs.process_event"
+
+
+class MalformedDelivery(Exception):
+    """A correctly signed delivery we cannot store; `field` names the header or body part."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True)
+class Delivery:
+    shop_domain: str
+    topic: str
+    event_id: str
+    webhook_id: str | None
+    api_version: str | None
+    triggered_at: datetime | None
+    payload: dict
+
+
+@bp.post("/webhooks")
+def receive():
+    """Shopify's single webhook endpoint for every topic (see shopify.app.toml)."""
+    if (request.content_length or 0) > MAX_BODY_BYTES:
+        return _error(413, "body_too_large", "webhook body exceeds 1 MiB")
+    body = request.get_data(cache=False)
+    if len(body) > MAX_BODY_BYTES:
+        return _error(413, "body_too_large", "webhook body exceeds 1 MiB")
+    try:
+        # The signature is checked on the raw bytes before anything is parsed or stored.
+        verify_webhook(body, _header("Hmac-Sha256"), current_app.config["PACKBOOK"].webhook_secrets)
+        delivery = parse_delivery(body)
+    except InvalidSignature:
+        return _error(401, "invalid_signature", "webhook signature does not match")
+    except MalformedDelivery as exc:
+        return _error(400, "malformed_delivery", str(exc), field=exc.field)
+    queue = get_queue()
+    initial = EventStatus.PENDING if queue.inline else EventStatus.QUEUED
+    event_id = store_event(delivery, initial)
+    if event_id is None:
+        return jsonify(status="duplicate"), 200
+    enqueue_event(event_id)
+    return jsonify(status="accepted"), 200
+
+
+def _header(name: str) -> str | None:
+    # Header names are case-insensitive; the newer "Events" deliveries drop the X- prefix.
+    return request.headers.get(f"X-Shopify-{name}") or request.headers.get(f"Shopify-{name}")
+
+
+def parse_delivery(body: bytes) -> Delivery:
+    """Turn a verified request into a Delivery, or raise MalformedDelivery naming the bad part."""
+    topic = _header("Topic")
+    if not topic:
+        raise MalformedDelivery("X-Shopify-Topic", "X-Shopify-Topic header is missing")
+    try:
+        shop = sanitize_shop(_header("Shop-Domain"))
+    except InvalidShopDomain:
+        raise MalformedDelivery("X-Shopify-Shop-Domain", "X-Shopify-Shop-Domain is not a *.myshopify.com domain") from None
+    webhook_id = _header("Webhook-Id")
+    event_id = _header("Event-Id") or webhook_id
+    if not event_id or len(event_id) > 255:
+        raise MalformedDelivery("X-Shopify-Event-Id", "X-Shopify-Event-Id (or X-Shopify-Webhook-Id) is missing")
+    return Delivery(shop, topic.strip().lower(), event_id, webhook_id, _header("API-Version"),
+                    _parse_triggered_at(_header("Triggered-At")), _parse_payload(body))
+
+
+def _parse_payload(body: bytes) -> dict:
+    try:
+        # Python ints keep full precision: Shopify ids exceed 2^53.
+        payload = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise MalformedDelivery("body", "body is not valid JSON") from None
+    if not isinstance(payload, dict):
+        raise MalformedDelivery("body", "body must be a JSON object")
+    return payload
+
+
+def _parse_triggered_at(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        # Shopify sends nanoseconds ("...18:00:27.877041743Z"); Python keeps microseconds.
+        head, _, frac = value.rstrip("Z").partition(".")
+        stamp = datetime.fromisoformat(head + (f".{frac[:6]}" if frac else "") + "+00:00")
+    except ValueError:
+        raise MalformedDelivery("X-Shopify-Triggered-At", "X-Shopify-Triggered-At is not an ISO 8601 time") from None
+    return stamp
+
+
+def store_event(delivery: Delivery, status: EventStatus) -> int | None:
+    """Insert the event once; a repeat of (shop, event id) inserts nothing and returns None."""
+    session = db.session()
+    now = utcnow()
+    values = dict(shop_domain=delivery.shop_domain, topic=delivery.topic, event_id=delivery.event_id,
+                  webhook_id=delivery.webhook_id, api_version=delivery.api_version,
+                  triggered_at=delivery.triggered_at, received_at=now, payload=delivery.payload,
+                  status=status.value, attempts=0,
+                  enqueued_at=now if status is EventStatus.QUEUED else None)
+    statement = _insert_ignoring_duplicates(session.bind.dialect.name).values(**values)
+    new_id = session.execute(statement.returning(WebhookEvent.id)).scalar_one_or_none()
+    session.commit()
+    return new_id
+
+
+def _insert_ignoring_duplicates(dialect: str):
+    # ON CONFLICT DO NOTHING keeps concurrent duplicates from raising or aborting a transaction.
+    if dialect == "postgresql":
+        return pg_insert(WebhookEvent).on_conflict_do_nothing(index_elements=["shop_domain", "event_id"])
+    if dialect == "sqlite":
+        return sqlite_insert(WebhookEvent).on_conflict_do_nothing(index_elements=["shop_domain", "event_id"])
+    return insert(WebhookEvent)
+
+
+def enqueue_event(event_id: int) -> None:
+    """Hand the stored event to the queue; if Redis is down it goes back to pending for the sweep."""
+    try:
+        get_queue().enqueue(PROCESS_EVENT, event_id, job_id=job_id_for(event_id))
+    except QueueUnavailable as exc:
+        log.warning("queue unavailable, event %s left pending for the sweep: %s", event_id, exc)
+        session = db.session()
+        session.query(WebhookEvent).filter_by(id=event_id, status=EventStatus.QUEUED.value) \
+            .update({"status": EventStatus.PENDING.value, "enqueued_at": None})
+        session.commit()
+
+
+def job_id_for(event_id: int) -> str:
+    return f"webhook-event-{event_id}"
+
+
+def _error(status: int, code: str, message: str, field: str | None = None) -> Response:
+    body = {"error": message, "code": code}
+    if field:
+        body["field"] = field
+    return jsonify(body), status
