@@ -12,6 +12,12 @@ from webhooks.queue import get_queue
 bp = Blueprint("health", __name__)
 
 
+@bp.get("/healthz/live")
+def liveness():
+    """Liveness probe: the process answers HTTP. Touches neither the database nor Redis."""
+    return jsonify(status="ok")
+
+
 @bp.get("/healthz")
 def healthz():
     """Report whether the database and Redis answer; 503 when the database does not."""

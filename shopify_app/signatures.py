@@ -156,6 +156,9 @@ def verify_app_proxy(
 ) -> AppProxyRequest:
     """Check an app proxy request's `signature` and freshness; return what it vouches for."""
     keys = usable_secrets(secrets)
+    # Iterating a MultiDict yields bare keys, which would unpack as ("i", "d") for "id".
+    if isinstance(pairs, Mapping):
+        raise TypeError("pass (key, value) pairs, e.g. request.args.items(multi=True)")
     pairs = list(pairs)
     _refuse_repeated_params(pairs)
     query = dict(pairs)

@@ -124,3 +124,18 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_sep("-", "packbook test services")
         for note in _services.notes:
             terminalreporter.write_line(note)
+
+
+@pytest.fixture
+def committed_shops(app):
+    """For tests whose work must really commit (threads, workers): unique shop domains, cleaned after."""
+    from sqlalchemy import delete
+
+    from shopify_app.models import Shop
+    from webhooks.models import WebhookEvent
+
+    domains: list[str] = []
+    yield domains
+    with app.extensions["packbook.db"].transaction() as session:
+        session.execute(delete(WebhookEvent).where(WebhookEvent.shop_domain.in_(domains)))
+        session.execute(delete(Shop).where(Shop.domain.in_(domains)))

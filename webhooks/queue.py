@@ -62,6 +62,10 @@ class JobQueue:
         except RedisError as exc:
             raise QueueUnavailable(str(exc)) from exc
 
+    def job_id(self, kind: str, object_id: int) -> str:
+        """A stable rq job id, prefixed with the queue name so apps sharing a Redis never collide."""
+        return f"{self.name}-{kind}-{object_id}"
+
     def acquire_lock(self, name: str, ttl: int) -> bool:
         """A best-effort Redis lock so only one of N workers runs a periodic task per interval."""
         if self.inline:

@@ -141,17 +141,14 @@ def _insert_ignoring_duplicates(dialect: str):
 def enqueue_event(event_id: int) -> None:
     """Hand the stored event to the queue; if Redis is down it goes back to pending for the sweep."""
     try:
-        get_queue().enqueue(PROCESS_EVENT, event_id, job_id=job_id_for(event_id))
+        queue = get_queue()
+        queue.enqueue(PROCESS_EVENT, event_id, job_id=queue.job_id("webhook-event", event_id))
     except QueueUnavailable as exc:
         log.warning("queue unavailable, event %s left pending for the sweep: %s", event_id, exc)
         session = db.session()
         session.query(WebhookEvent).filter_by(id=event_id, status=EventStatus.QUEUED.value) \
             .update({"status": EventStatus.PENDING.value, "enqueued_at": None})
         session.commit()
-
-
-def job_id_for(event_id: int) -> str:
-    return f"webhook-event-{event_id}"
 
 
 def _error(status: int, code: str, message: str, field: str | None = None) -> Response:
