@@ -105,11 +105,12 @@ def db_session(app):
     connection = database.engine.connect()
     outer = connection.begin()
     database.sessionmaker.configure(bind=connection, join_transaction_mode="create_savepoint")
-    with app.app_context():
-        session = database.sessionmaker()
-        yield session
-        session.close()
-    database.sessionmaker.configure(bind=database.engine, join_transaction_mode="conservative_savepoint")
+    # No app context stays pushed here: each test-client request must get (and tear down)
+    # its own, exactly as in production.
+    session = database.sessionmaker()
+    yield session
+    session.close()
+    database.sessionmaker.configure(bind=database.engine, join_transaction_mode="conditional_savepoint")
     outer.rollback()
     connection.close()
 

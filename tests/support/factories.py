@@ -10,8 +10,8 @@ from shopify_app.models import Shop
 from shopify_app.signatures import sign_webhook
 
 API_KEY = "test-api-key"
-API_SECRET = "test-api-secret"
-PREVIOUS_SECRET = "test-api-secret-previous"
+API_SECRET = "test-api-secret-0123456789abcdef0123"
+PREVIOUS_SECRET = "test-api-secret-previous-0123456789abcd"
 _counter = itertools.count(1)
 
 

@@ -1,0 +1,216 @@
+"""The throwaway stack a benchmark runs against: database, Redis keys, gunicorn, rq worker.
+
+Each piece is a context manager that removes what it made, so an ExitStack in the caller
+cleans up in reverse order on success, on error and on Ctrl-C.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import requests
+from cryptography.fernet import Fernet
+from redis import Redis
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.pool import NullPool
+
+ROOT = Path(__file__).resolve().parent.parent
+# The real create_app, with the queue name passed as config (see bench/wsgi.py).
+APP_FACTORY = "bench.wsgi:create_bench_app()"
+
+
+def log(message: str) -> None:
+    """Progress goes to stderr, so stdout holds only the results (and --json stays parseable)."""
+    print(f"bench: {message}", file=sys.stderr, flush=True)
+
+
+def app_environment(database_url: str, redis_url: str, queue_name: str) -> dict[str, str]:
+    """Fresh secrets for this run only; they reach the children through the environment."""
+    return {
+        "SHOPIFY_API_KEY": secrets.token_hex(16),
+        "SHOPIFY_API_SECRET": secrets.token_hex(32),
+        "SHOPIFY_APP_URL": "https://bench.packbook.test",
+        "SECRET_KEY": secrets.token_urlsafe(32),
+        "TOKEN_ENCRYPTION_KEY": Fernet.generate_key().decode(),
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "PACKBOOK_QUEUE_NAME": queue_name,
+    }
+
+
+# --- PostgreSQL ---------------------------------------------------------------
+
+
+@contextmanager
+def throwaway_database(server_url: str) -> Iterator[str]:
+    """Create packbook_bench_<random> on the server, yield its URL, drop it WITH (FORCE) after."""
+    url = make_url(server_url.replace("postgresql://", "postgresql+psycopg://", 1))
+    name = f"packbook_bench_{secrets.token_hex(5)}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    log(f"created database {name}")
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        # FORCE: gunicorn or a worker killed mid-request may still hold connections.
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+        log(f"dropped database {name}")
+
+
+def migrate(env: dict[str, str]) -> None:
+    """Run the app's own migrations against the bench database."""
+    result = subprocess.run([sys.executable, "-m", "flask", "--app", "app", "db", "upgrade"],
+                            cwd=ROOT, env=env, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise RuntimeError(f"flask db upgrade failed:\n{result.stderr[-3000:]}")
+
+
+@contextmanager
+def database_engine(url: str) -> Iterator[Engine]:
+    """A small engine for the bench's own checks (row counts), disposed before the drop."""
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+# --- Redis ----------------------------------------------------------------------
+
+
+@contextmanager
+def isolated_queue(redis_url: str) -> Iterator[tuple[Redis, str]]:
+    """Yield (redis, packbook-bench-<random>); afterwards delete this run's keys and no others."""
+    name = f"packbook-bench-{secrets.token_hex(4)}"
+    redis = Redis.from_url(redis_url, socket_timeout=10)
+    redis.ping()
+    try:
+        yield redis, name
+    finally:
+        log(f"deleted {delete_queue_keys(redis, name)} Redis keys of queue {name}")
+        redis.close()
+
+
+def queue_depth(redis: Redis, name: str) -> int:
+    return redis.llen(f"rq:queue:{name}")
+
+
+def delete_queue_keys(redis: Redis, name: str) -> int:
+    """Delete the keys naming the queue, and the job and worker hashes that belong to it."""
+    # Never FLUSHDB: the database may be shared. rq names a job's hash after the job id
+    # (rq:job:webhook-event-N), not the queue, so jobs are matched on their `origin` field.
+    doomed = set(redis.scan_iter(match=f"*{name}*", count=1000))
+    for key in _hashes_with(redis, "rq:job:*", "origin", name):
+        job_id = key[len(b"rq:job:"):].decode()
+        doomed.update({key, f"rq:job:{job_id}:dependents".encode(), f"rq:results:{job_id}".encode()})
+    doomed.update(_hashes_with(redis, "rq:worker:*", "queues", name))
+    redis.srem("rq:queues", f"rq:queue:{name}")
+    doomed = list(doomed)
+    for start in range(0, len(doomed), 1000):
+        redis.unlink(*doomed[start:start + 1000])
+    return len(doomed)
+
+
+def _hashes_with(redis: Redis, pattern: str, field: str, value: str) -> list[bytes]:
+    keys = list(redis.scan_iter(match=pattern, count=1000))
+    pipe = redis.pipeline(transaction=False)
+    for key in keys:
+        pipe.hget(key, field)
+    # raise_on_error=False: the pattern also matches non-hash keys (rq:job:<id>:dependents).
+    found = pipe.execute(raise_on_error=False) if keys else []
+    return [key for key, got in zip(keys, found) if got == value.encode()]
+
+
+# --- processes --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    workers: int
+    threads: int
+
+    def describe(self) -> str:
+        return f"gunicorn gthread, {self.workers} workers x {self.threads} threads"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def gunicorn(env: dict[str, str], settings: ServerSettings) -> Iterator[str]:
+    """Start the app under gunicorn on a free port; yield its base URL once /healthz/live answers."""
+    port = free_port()
+    command = [sys.executable, "-m", "gunicorn", APP_FACTORY, "--bind", f"127.0.0.1:{port}",
+               "--workers", str(settings.workers), "--worker-class", "gthread",
+               "--threads", str(settings.threads), "--log-level", "warning"]
+    base_url = f"http://127.0.0.1:{port}"
+    with _process("gunicorn", command, env) as (process, log_path):
+        _wait_until_live(base_url, process, log_path)
+        yield base_url
+
+
+@contextmanager
+def rq_worker(env: dict[str, str]) -> Iterator[None]:
+    """Run `flask worker` on the bench queue so the queue drains while the load runs."""
+    command = [sys.executable, "-m", "flask", "--app", APP_FACTORY, "worker"]
+    with _process("rq worker", command, env):
+        yield
+
+
+@contextmanager
+def _process(label: str, command: list[str], env: dict[str, str]):
+    with tempfile.NamedTemporaryFile(prefix="packbook-bench-", suffix=".log") as output:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
+        log(f"started {label} (pid {process.pid})")
+        try:
+            yield process, Path(output.name)
+        finally:
+            _stop(process)
+            log(f"stopped {label}")
+
+
+def _stop(process: subprocess.Popen) -> None:
+    # SIGTERM is a graceful shutdown for both gunicorn and rq; kill only if it hangs.
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def _wait_until_live(base_url: str, process: subprocess.Popen, log_path: Path, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with {process.returncode}:\n{log_path.read_text()[-3000:]}")
+        try:
+            if requests.get(f"{base_url}/healthz/live", timeout=1).status_code == 200:
+                return
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"gunicorn did not answer /healthz/live within {timeout:.0f}s")
+
+
+def child_environment(app_env: dict[str, str]) -> dict[str, str]:
+    """The parent's environment (PATH, locale) with the bench's app settings on top."""
+    return {**os.environ, **app_env}
