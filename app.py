@@ -53,9 +53,8 @@ def create_app(test_config: dict | None = None) -> Flask:
 def _settings(test_config: dict | None) -> Settings:
     if test_config is not None:
         return load_settings(test_config)
-    from dotenv import load_dotenv  # entry points only: tests never read a developer's .env
-
-    load_dotenv()
+    # The `flask` command (python-dotenv installed) has already loaded .env, once; under
+    # gunicorn in production the real environment is the configuration.
     try:
         return load_settings()
     except ConfigError as exc:

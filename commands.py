@@ -7,6 +7,7 @@ import click
 from alembic import command as alembic
 from alembic.config import Config as AlembicConfig
 from flask import Flask, current_app
+from flask.cli import AppGroup, with_appcontext
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -19,7 +20,7 @@ def alembic_config() -> AlembicConfig:
     return config
 
 
-@click.group("db", help="Database schema (Alembic owns it).")
+@click.group("db", cls=AppGroup, help="Database schema (Alembic owns it).")
 def db_group():
     pass
 
@@ -53,6 +54,7 @@ def db_revision(message: str, autogenerate: bool):
 
 
 @click.command("worker")
+@with_appcontext
 @click.option("--burst", is_flag=True, help="Exit once the queue is empty.")
 def worker_command(burst: bool):
     """Run an rq worker (with the scheduler) that also sweeps pending webhook events."""
@@ -65,6 +67,7 @@ def worker_command(burst: bool):
 
 
 @click.command("demo")
+@with_appcontext
 @click.option("--shop", default="packbook-demo.myshopify.com", show_default=True)
 @click.option("--base-url", default="http://127.0.0.1:8000", show_default=True)
 def demo_command(shop: str, base_url: str):

@@ -14,6 +14,7 @@ DEFAULT_SCOPES = "read_products,read_orders,read_customers"
 INSTANCE_DIR = Path(__file__).resolve().parent / "instance"
 LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "::1"}
 _SCOPE_RE = re.compile(r"^[a-z_]+$")
+_QUEUE_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
 class ConfigError(Exception):
@@ -37,6 +38,7 @@ class Settings:
     shopify_api_secret_previous: str | None = None
     shopify_admin_origin: str | None = None
     demo_mode: bool = False
+    queue_name: str = "packbook"
     extra: dict = field(default_factory=dict)
 
     @property
@@ -52,14 +54,15 @@ class Settings:
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Build Settings from the environment, raising ConfigError naming the first bad variable."""
     env = os.environ if environ is None else environ
+    api_key, api_secret = _required(env, "SHOPIFY_API_KEY"), _required(env, "SHOPIFY_API_SECRET")
     app_url = _url(env, "SHOPIFY_APP_URL")
     demo = _flag(env, "PACKBOOK_DEMO")
     if demo and (urlsplit(app_url).hostname or "") not in LOOPBACK_HOSTS:
         # Demo mode mints session tokens locally; it must never run where Shopify can reach it.
         raise ConfigError("PACKBOOK_DEMO", "is only allowed when SHOPIFY_APP_URL points at localhost")
     return Settings(
-        shopify_api_key=_required(env, "SHOPIFY_API_KEY"),
-        shopify_api_secret=_required(env, "SHOPIFY_API_SECRET"),
+        shopify_api_key=api_key,
+        shopify_api_secret=api_secret,
         shopify_api_secret_previous=env.get("SHOPIFY_API_SECRET_PREVIOUS") or None,
         shopify_scopes=_scopes(env),
         shopify_app_url=app_url,
@@ -69,6 +72,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         redis_url=_optional_url(env, "REDIS_URL", ("redis", "rediss", "unix")),
         shopify_admin_origin=_optional_url(env, "SHOPIFY_ADMIN_ORIGIN", ("http", "https")),
         demo_mode=demo,
+        queue_name=_queue_name(env),
     )
 
 
@@ -104,6 +108,14 @@ def _optional_url(env: Mapping[str, str], name: str, schemes: tuple[str, ...]) -
     if urlsplit(value).scheme not in schemes:
         raise ConfigError(name, f"must start with one of {', '.join(s + '://' for s in schemes)}")
     return value.rstrip("/")
+
+
+def _queue_name(env: Mapping[str, str]) -> str:
+    # Part of every rq key and job id, so apps sharing one Redis can keep apart.
+    value = (env.get("PACKBOOK_QUEUE_NAME") or "packbook").strip()
+    if not _QUEUE_RE.match(value):
+        raise ConfigError("PACKBOOK_QUEUE_NAME", "may contain only letters, digits, '-' and '_'")
+    return value
 
 
 def _scopes(env: Mapping[str, str]) -> tuple[str, ...]:

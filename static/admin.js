@@ -55,8 +55,10 @@
     const link = document.createElement('a');
     link.href = URL.createObjectURL(blob);
     link.download = 'customer-data-' + id + '.json';
+    const href = link.href;
     link.click();
-    URL.revokeObjectURL(link.href);
+    // Revoking at once cancels the download in some browsers; give it a moment.
+    setTimeout(() => URL.revokeObjectURL(href), 1000);
   }
 
   async function showPrivacyRequests() {

@@ -93,7 +93,9 @@ def app(database_url):
 @pytest.fixture(scope="session")
 def rq_app(database_url, redis_url, app):
     """The same database, with jobs going through real Redis and rq."""
-    rq_app = _build_app(app_config(database_url, redis_url))
+    # A queue per backend: the two apps' workers must not share locks or jobs.
+    backend = database_url.split(":", 1)[0].split("+", 1)[0]
+    rq_app = _build_app(app_config(database_url, redis_url, PACKBOOK_QUEUE_NAME=f"{QUEUE_NAME}-{backend}"))
     yield rq_app
     rq_app.extensions["packbook.db"].engine.dispose()
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 import requests
 from flask import Flask, current_app
+from flask.cli import AppGroup
 from sqlalchemy import select
 
 from db import get_db
@@ -20,7 +21,7 @@ from webhooks.models import EventStatus, WebhookEvent
 SAMPLES = Path(__file__).resolve().parent / "samples"
 
 
-@click.group("webhooks", help="Stored webhook events.")
+@click.group("webhooks", cls=AppGroup, help="Stored webhook events.")
 def webhooks_group():
     pass
 
@@ -50,7 +51,7 @@ def retry_command(event_ids: tuple[int, ...], failed: bool):
     click.echo(f"enqueued {sweep()} webhook events")
 
 
-@click.group("webhook", help="Developer tools for webhooks.")
+@click.group("webhook", cls=AppGroup, help="Developer tools for webhooks.")
 def webhook_group():
     pass
 

@@ -101,8 +101,7 @@ def _resolve(func_path: str) -> Callable:
 
 def init_app(app: Flask) -> None:
     settings = app.config["PACKBOOK"]
-    name = app.config.get("PACKBOOK_QUEUE_NAME", DEFAULT_QUEUE_NAME)
-    app.extensions["packbook.queue"] = JobQueue(settings.redis_url, name)
+    app.extensions["packbook.queue"] = JobQueue(settings.redis_url, settings.queue_name)
 
 
 def get_queue() -> JobQueue:

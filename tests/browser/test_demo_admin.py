@@ -32,6 +32,7 @@ def seed(server, prefix: str) -> str:
 
 
 def test_demo_admin_shows_the_shop_and_its_webhook_counts(demo_server, page):
+    seed(demo_server, "neighbour")  # its events must not be counted as this shop's
     shop = seed(demo_server, "demo")
     errors = console_errors(page)
 

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from tests.conftest import QUEUE_NAME
 from tests.support.factories import deliver, make_shop, unique_shop_domain
 from tests.support.samples import sample
-from webhooks.jobs import periodic_sweep, sweep
+from webhooks.jobs import sweep
 from webhooks.models import WebhookEvent
 from webhooks.queue import JobQueue, run_worker
 
@@ -28,7 +28,7 @@ def events(app, shop: str) -> list[WebhookEvent]:
 def drain(app) -> None:
     """Run a real rq worker (burst mode) in this process until the queue is empty."""
     with app.app_context():
-        run_worker(app, periodic_sweep, burst=True)
+        run_worker(app, lambda: None, burst=True)  # no periodic sweep: tests sweep explicitly
 
 
 def add_shop(app, committed_shops, **overrides) -> str:
@@ -44,9 +44,10 @@ def test_delivery_is_queued_with_only_the_event_id_then_done_by_a_worker(rq_app,
     assert response.status_code == 200
     [event] = events(rq_app, shop)
     assert event.status == "queued"
-    queue = Queue(QUEUE_NAME, connection=Redis.from_url(rq_app.config["PACKBOOK"].redis_url),
+    name = rq_app.config["PACKBOOK"].queue_name
+    queue = Queue(name, connection=Redis.from_url(rq_app.config["PACKBOOK"].redis_url),
                   serializer=JSONSerializer)
-    job = queue.fetch_job(f"{QUEUE_NAME}-webhook-event-{event.id}")
+    job = queue.fetch_job(f"{name}-webhook-event-{event.id}")
     assert job.func_name == "webhooks.jobs.process_event" and job.args == [event.id]
     assert job.retries_left is not None and job.retries_left > 0
     drain(rq_app)

@@ -49,3 +49,14 @@ def deliver(client, topic: str, payload: dict, *, shop: str, **options):
     """POST a signed delivery to /webhooks the way Shopify would."""
     body = json.dumps(payload).encode()
     return client.post("/webhooks", data=body, headers=webhook_headers(topic, shop, body, **options))
+
+
+def cli_env(config: dict, **overrides) -> dict:
+    """Environment for running `flask --app app ...` as a real process with a test config."""
+    import os
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SHOPIFY_", "PACKBOOK_", "DATABASE_", "REDIS_"))}
+    env.update({k: str(v) for k, v in config.items() if k != "TESTING"})
+    # Never let a developer's .env leak into a test process.
+    env.update(FLASK_SKIP_DOTENV="1", PYTHONUNBUFFERED="1", **overrides)
+    return env

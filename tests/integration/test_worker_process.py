@@ -1,0 +1,63 @@
+"""End to end: a real `flask worker` process on real Redis processes deliveries and sweeps."""
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from sqlalchemy import select
+
+from tests.conftest import app_config
+from tests.support.factories import cli_env, deliver, make_shop
+from tests.support.samples import sample
+from webhooks.models import WebhookEvent
+from webhooks.queue import JobQueue
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def statuses(app, shop: str) -> list[str]:
+    with app.extensions["packbook.db"].transaction() as session:
+        return list(session.scalars(select(WebhookEvent.status).where(WebhookEvent.shop_domain == shop)
+                                    .order_by(WebhookEvent.id)))
+
+
+def wait_until(predicate, timeout: float = 30.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def test_worker_process_handles_queued_and_swept_deliveries_visible_in_healthz(
+        rq_app, database_url, redis_url, committed_shops, monkeypatch):
+    with rq_app.extensions["packbook.db"].transaction() as session:
+        shop = make_shop(session).domain
+    committed_shops.append(shop)
+    client = rq_app.test_client()
+    before = client.get("/healthz").get_json()["database"]["webhook_events"].get("done", 0)
+    # One delivery while Redis is unreachable (stays pending), one while it is up (queued).
+    working = rq_app.extensions["packbook.queue"]
+    monkeypatch.setitem(rq_app.extensions, "packbook.queue", JobQueue("redis://127.0.0.1:1/0", working.name))
+    assert deliver(client, "app/scopes_update", sample("app/scopes_update"), shop=shop).status_code == 200
+    monkeypatch.setitem(rq_app.extensions, "packbook.queue", working)
+    assert deliver(client, "app/scopes_update", sample("app/scopes_update"), shop=shop).status_code == 200
+    assert statuses(rq_app, shop) == ["pending", "queued"]
+
+    # Workers share one sweep lock per interval; clear any left by an earlier worker in this run.
+    working.redis.delete(f"{working.name}:lock:sweep")
+    env = cli_env(app_config(database_url, redis_url, PACKBOOK_QUEUE_NAME=working.name))
+    worker = subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", "worker"], cwd=ROOT, env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        # The worker's start-up sweep picks up the pending one without anyone running `sweep`.
+        done = wait_until(lambda: statuses(rq_app, shop) == ["done", "done"])
+    finally:
+        worker.terminate()
+        output = worker.communicate(timeout=30)[0]
+    assert done, output[-3000:]
+    after = client.get("/healthz").get_json()["database"]["webhook_events"]["done"]
+    assert after >= before + 2

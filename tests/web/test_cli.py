@@ -1,0 +1,100 @@
+"""Developer and operator commands: webhook trigger, demo, sweep and retry."""
+from __future__ import annotations
+
+import threading
+
+from sqlalchemy import select
+from werkzeug.serving import make_server
+
+from booking.links import CustomerLink, sign_customer_link
+from tests.support.factories import make_shop
+from webhooks.models import WebhookEvent
+
+
+def serve(app):
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    return server
+
+
+def test_webhook_trigger_sends_a_signed_sample_that_is_stored_and_processed(app, committed_shops):
+    with app.extensions["packbook.db"].transaction() as session:
+        shop = make_shop(session, scopes="read_products").domain
+    committed_shops.append(shop)
+    server = serve(app)
+    try:
+        address = f"http://127.0.0.1:{server.server_port}/webhooks"
+        result = app.test_cli_runner().invoke(args=["webhook", "trigger", "app/scopes_update",
+                                                    "--address", address, "--shop", shop])
+    finally:
+        server.shutdown()
+    assert result.exit_code == 0, result.output
+    assert "HTTP 200" in result.output
+    with app.extensions["packbook.db"].transaction() as session:
+        event = session.scalar(select(WebhookEvent).where(WebhookEvent.shop_domain == shop))
+        assert (event.topic, event.status) == ("app/scopes_update", "done")
+
+
+def test_webhook_trigger_names_the_known_topics_for_an_unknown_one(app):
+    result = app.test_cli_runner().invoke(args=["webhook", "trigger", "no/such", "--address", "http://127.0.0.1:9/"])
+    assert result.exit_code != 0
+    assert "orders/paid" in result.output and "customers/redact" in result.output
+
+
+def test_webhook_trigger_refuses_a_bad_shop(app):
+    result = app.test_cli_runner().invoke(args=["webhook", "trigger", "orders/paid", "--address",
+                                                "http://127.0.0.1:9/", "--shop", "evil.com"])
+    assert result.exit_code != 0 and "myshopify.com" in result.output
+
+
+def test_demo_seeds_a_shop_and_prints_working_local_urls(app, committed_shops):
+    shop = "demo-cli-test.myshopify.com"
+    committed_shops.append(shop)
+    result = app.test_cli_runner().invoke(args=["demo", "--shop", shop, "--base-url", "http://127.0.0.1:8123"])
+    assert result.exit_code == 0, result.output
+    assert f"http://127.0.0.1:8123/demo/admin?shop={shop}" in result.output
+    booking_url = next(line.split()[-1] for line in result.output.splitlines() if "Booking link" in line)
+    page = app.test_client().get(booking_url.removeprefix("http://127.0.0.1:8123"))
+    assert page.status_code == 200 and "john@example.com" in page.get_data(as_text=True)
+    # Seeding twice is harmless: the sample deliveries are duplicates the second time.
+    assert app.test_cli_runner().invoke(args=["demo", "--shop", shop]).exit_code == 0
+    with app.extensions["packbook.db"].transaction() as session:
+        topics = session.scalars(select(WebhookEvent.topic).where(WebhookEvent.shop_domain == shop)).all()
+    assert sorted(topics) == ["customers/data_request", "orders/paid"]
+
+
+def test_customer_links_that_are_tampered_or_expired_are_refused(app, client):
+    token = sign_customer_link(app.config["SECRET_KEY"], CustomerLink("a.myshopify.com", "1", "a@example.com"))
+    assert client.get(f"/c/{token}").status_code == 200
+    assert client.get(f"/c/{token[:-2]}xx").status_code == 403
+    forged = sign_customer_link("another-secret-key-123456", CustomerLink("a.myshopify.com", "1", None))
+    assert client.get(f"/c/{forged}").status_code == 403
+
+
+def test_customer_link_expiry(app):
+    from booking.links import InvalidLink, read_customer_link
+
+    token = sign_customer_link(app.config["SECRET_KEY"], CustomerLink("a.myshopify.com", "1", None))
+    try:
+        read_customer_link(app.config["SECRET_KEY"], token, max_age=-1)
+    except InvalidLink as exc:
+        assert exc.reason == "expired"
+    else:
+        raise AssertionError("an expired link was accepted")
+
+
+def test_retry_puts_failed_events_back_and_processes_them(app, client, db_session):
+    shop = make_shop(db_session)
+    from tests.support.factories import deliver
+
+    deliver(client, "app/scopes_update", {"id": 1}, shop=shop.domain)  # fails: no "current"
+    event = db_session.scalar(select(WebhookEvent).where(WebhookEvent.shop_domain == shop.domain))
+    db_session.refresh(event)
+    assert event.status == "failed"
+    event.payload = {"id": 1, "current": ["read_orders"]}  # e.g. fixed by a later release
+    db_session.commit()
+    result = app.test_cli_runner().invoke(args=["webhooks", "retry", "--id", str(event.id)])
+    assert result.exit_code == 0, result.output
+    db_session.refresh(event)
+    assert event.status == "done" and event.attempts == 2
