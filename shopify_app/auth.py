@@ -12,6 +12,7 @@ from db import utcnow
 from shopify_app.errors import ShopifyError
 from shopify_app.models import Shop
 from shopify_app.oauth import InvalidSubjectToken, OAuthClient
+from shopify_app.shop_details import refresh_shop_details
 from shopify_app.session_tokens import InvalidSessionToken, SessionToken, decode_session_token
 from shopify_app.shop_domain import InvalidShopDomain, sanitize_shop
 from shopify_app.tokens import ReauthorizationRequired, ensure_offline_token, get_or_create_shop
@@ -40,7 +41,10 @@ def install_or_refresh(token: SessionToken, raw_token: str) -> Shop:
     """Make sure the token's shop has a usable offline token, exchanging the session token if not."""
     session = db.session()
     shop = get_or_create_shop(session, token.shop)
+    was_installed = shop.is_installed
     ensure_offline_token(session, shop, oauth_client(), utcnow(), session_token=raw_token)
+    if not was_installed:  # a first install or a reinstall: learn the shop's time zone and currency
+        refresh_shop_details(shop, admin_origin=settings().shopify_admin_origin)
     session.commit()
     return shop
 

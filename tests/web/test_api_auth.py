@@ -48,8 +48,11 @@ def test_api_call_from_a_shop_without_a_token_runs_the_token_exchange(client, db
     shop = unique_shop_domain()
     responses.post(f"https://{shop}/admin/oauth/access_token",
                    json={"access_token": "shpat_x", "scope": "read_orders"})
-    assert client.get("/api/shop", headers=bearer(shop)).status_code == 200
-    assert len(responses.calls) == 1
+    responses.post(f"https://{shop}/admin/api/2026-10/graphql.json",
+                   json={"data": {"shop": {"name": "N", "ianaTimezone": "Asia/Kolkata", "currencyCode": "INR"}}})
+    body = client.get("/api/shop", headers=bearer(shop)).get_json()
+    assert body["timezone"] == "Asia/Kolkata"
+    assert [c.request.url.rsplit("/", 1)[-1] for c in responses.calls] == ["access_token", "graphql.json"]
 
 
 def test_shop_a_cannot_see_shop_bs_webhook_counts(client, db_session):

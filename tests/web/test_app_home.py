@@ -31,10 +31,18 @@ def token_endpoint(shop: str) -> str:
     return f"https://{shop}/admin/oauth/access_token"
 
 
+def shop_info(shop: str, **fields) -> None:
+    """Shopify's answer to the ShopInfo query the app sends once on install."""
+    details = {"name": "Calm Studio", "email": "owner@example.com", "myshopifyDomain": shop,
+               "ianaTimezone": "Europe/Berlin", "currencyCode": "EUR", "plan": {"publicDisplayName": "Basic"}}
+    responses.post(f"https://{shop}/admin/api/2026-10/graphql.json", json={"data": {"shop": {**details, **fields}}})
+
+
 @responses.activate
 def test_first_load_exchanges_the_session_token_for_an_expiring_offline_token(client, db_session):
     shop = unique_shop_domain()
     responses.post(token_endpoint(shop), json=GRANT)
+    shop_info(shop)
     id_token = token_for(shop)
     response = home(client, shop, id_token=id_token)
     assert response.status_code == 200
@@ -45,6 +53,8 @@ def test_first_load_exchanges_the_session_token_for_an_expiring_offline_token(cl
     stored = db_session.scalar(select(Shop).where(Shop.domain == shop))
     assert stored.access_token == "shpat_new" and stored.refresh_token == "shprt_new"
     assert stored.is_installed
+    assert (stored.name, stored.iana_timezone, stored.currency_code) == ("Calm Studio", "Europe/Berlin", "EUR")
+    assert responses.calls[1].request.headers["X-Shopify-Access-Token"] == "shpat_new"
     assert timedelta(minutes=59) < stored.access_token_expires_at - datetime.now(timezone.utc) <= timedelta(hours=1)
 
 
@@ -52,6 +62,7 @@ def test_first_load_exchanges_the_session_token_for_an_expiring_offline_token(cl
 def test_tokens_are_encrypted_at_rest(client, db_session):
     shop = unique_shop_domain()
     responses.post(token_endpoint(shop), json=GRANT)
+    shop_info(shop)
     home(client, shop, id_token=token_for(shop))
     raw = db_session.execute(text("SELECT access_token, refresh_token FROM shops WHERE domain = :d"),
                              {"d": shop}).one()
@@ -98,9 +109,20 @@ def test_a_rejected_refresh_token_falls_back_to_token_exchange(client, db_sessio
 def test_reinstall_after_uninstall_exchanges_a_new_token(client, db_session):
     shop = make_shop(db_session, uninstalled_at=datetime.now(timezone.utc), access_token=None, refresh_token=None)
     responses.post(token_endpoint(shop.domain), json=GRANT)
+    shop_info(shop.domain, name="Renamed Studio")
     assert home(client, shop.domain, id_token=token_for(shop.domain)).status_code == 200
     db_session.refresh(shop)
-    assert shop.is_installed and shop.access_token == "shpat_new"
+    assert shop.is_installed and shop.access_token == "shpat_new" and shop.name == "Renamed Studio"
+
+
+@responses.activate
+def test_install_still_succeeds_when_the_shop_details_query_fails(client, db_session):
+    shop = unique_shop_domain()
+    responses.post(token_endpoint(shop), json=GRANT)
+    responses.post(f"https://{shop}/admin/api/2026-10/graphql.json", status=503)
+    assert home(client, shop, id_token=token_for(shop)).status_code == 200
+    stored = db_session.scalar(select(Shop).where(Shop.domain == shop))
+    assert stored.is_installed and stored.iana_timezone is None
 
 
 def test_missing_id_token_redirects_to_the_bounce_page_keeping_the_reload_target(client, db_session):
