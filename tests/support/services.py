@@ -39,8 +39,13 @@ def required() -> bool:
 
 def discover() -> Services:
     services = Services()
+    for name in ("TEST_DATABASE_URL", "TEST_REDIS_URL"):
+        if os.environ.get(name):
+            services.notes.append(f"using {name} ({make_url(os.environ[name]).render_as_string()})")
     services.postgres_server = os.environ.get("TEST_DATABASE_URL") or _private_postgres(services)
     services.redis_url = os.environ.get("TEST_REDIS_URL") or _private_redis(services)
+    if not os.path.exists("/usr/bin/chromium"):
+        services.notes.append("Chromium not found at /usr/bin/chromium: browser tests skipped")
     return services
 
 
