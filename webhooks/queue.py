@@ -34,7 +34,7 @@ class JobQueue:
     name: str = DEFAULT_QUEUE_NAME
 
     def __post_init__(self):
-        self._redis = Redis.from_url(self.redis_url, socket_timeout=5, socket_connect_timeout=2) \
+        self._redis = Redis.from_url(self.redis_url, socket_timeout=2, socket_connect_timeout=1) \
             if self.redis_url else None
 
     @property
