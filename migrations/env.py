@@ -2,7 +2,9 @@
 from alembic import context
 from sqlalchemy import TypeDecorator
 
-import shopify_app.models  # noqa: F401  (register tables on Base.metadata)
+import booking.models  # noqa: F401  (register tables on Base.metadata)
+import booking.records  # noqa: F401
+import shopify_app.models  # noqa: F401
 import webhooks.models  # noqa: F401
 from db import Base
 

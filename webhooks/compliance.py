@@ -6,6 +6,7 @@ from typing import Any, Iterator
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from booking.privacy import export_customer, redact_customer
 from db import utcnow
 from shopify_app.models import Shop
 from webhooks.models import EventStatus, PrivacyRequest, WebhookEvent
@@ -29,11 +30,13 @@ def handle_data_request(session: Session, shop: Shop, event: WebhookEvent) -> Ev
         "generated_at": utcnow().isoformat(),
         "customer": {"id": subject.customer_id, "email": subject.email},
         "webhook_events": [_export_event(e) for e in _events_about(session, shop, subject, event)],
+        "booking_records": export_customer(session, shop.id, subject.customer_id, subject.email),
     }
     session.add(PrivacyRequest(
         shop_id=shop.id, kind="data_request", customer_id=subject.customer_id, export=export,
         shopify_request_id=_str((event.payload.get("data_request") or {}).get("id")),
-        summary={"webhook_events": len(export["webhook_events"])}))
+        summary={"webhook_events": len(export["webhook_events"]),
+                 "booking_records": len(export["booking_records"])}))
     event.payload = scrub(event.payload)
     return EventStatus.DONE
 
@@ -49,8 +52,9 @@ def handle_customer_redact(session: Session, shop: Shop, event: WebhookEvent) ->
             PrivacyRequest.shop_id == shop.id, PrivacyRequest.customer_id == subject.customer_id,
             PrivacyRequest.export.is_not(None))):
         earlier.export = None  # an earlier export is itself a copy of the personal data
+    customers = redact_customer(session, shop.id, subject.customer_id, subject.email)
     session.add(PrivacyRequest(shop_id=shop.id, kind="redact", customer_id=subject.customer_id,
-                               summary={"webhook_events": redacted}))
+                               summary={"webhook_events": redacted, "customers": customers}))
     event.payload = scrub(event.payload)
     return EventStatus.DONE
 

@@ -151,3 +151,47 @@ def test_shop_redact_for_a_reinstalled_shop_deletes_nothing(client, db_session):
     deliver(client, "shop/redact", sample("shop/redact", shop.domain), shop=shop.domain)
     assert db_session.scalar(select(Shop).where(Shop.domain == shop.domain)) is not None
     assert event_for(db_session, shop.domain, "shop/redact").status == "skipped"
+
+
+def test_data_request_exports_the_customers_packages_and_ledger(client, db_session):
+    from tests.support.factories import make_customer, make_package
+
+    shop = make_shop(db_session)
+    make_package(db_session, make_customer(db_session, shop))
+    make_package(db_session, make_customer(db_session, shop, shopify_customer_id=5, email="other@example.com"))
+    deliver(client, "customers/data_request", sample("customers/data_request", shop.domain), shop=shop.domain)
+    export = db_session.scalar(select(PrivacyRequest).where(PrivacyRequest.shop_id == shop.id)).export
+    [record] = export["booking_records"]
+    assert record["customer"]["email"] == "john@example.com"
+    assert [p["title"] for p in record["packages"]] == ["5x massage"]
+    assert [(e["kind"], e["quantity"]) for e in record["ledger"]] == [("grant", "5.00")]
+
+
+def test_customer_redact_blanks_the_customer_but_keeps_packages_and_ledger(client, db_session):
+    from booking.records import Customer, Entitlement, LedgerEntry
+    from tests.support.factories import make_customer, make_package
+
+    shop = make_shop(db_session)
+    customer = make_customer(db_session, shop)
+    package = make_package(db_session, customer)
+    deliver(client, "customers/redact", sample("customers/redact", shop.domain), shop=shop.domain)
+    db_session.expire_all()
+    redacted = db_session.get(Customer, customer.id)
+    assert (redacted.email, redacted.first_name, redacted.last_name) == (None, None, None)
+    assert redacted.redacted_at is not None and redacted.shopify_customer_id == 191167
+    assert db_session.get(Entitlement, package.id) is not None
+    assert db_session.scalar(select(func.count()).select_from(LedgerEntry)
+                             .where(LedgerEntry.entitlement_id == package.id)) == 1
+
+
+def test_shop_redact_also_deletes_customers_and_their_packages(client, db_session):
+    from booking.records import Customer, Entitlement, LedgerEntry
+    from tests.support.factories import make_customer, make_package
+
+    shop = make_shop(db_session, uninstalled_at=datetime.now(timezone.utc))
+    shop_id = shop.id
+    make_package(db_session, make_customer(db_session, shop))
+    deliver(client, "shop/redact", sample("shop/redact", shop.domain), shop=shop.domain)
+    db_session.expunge_all()
+    for model in (Customer, Entitlement, LedgerEntry):
+        assert db_session.scalar(select(func.count()).select_from(model).where(model.shop_id == shop_id)) == 0

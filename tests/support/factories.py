@@ -60,3 +60,33 @@ def cli_env(config: dict, **overrides) -> dict:
     # Never let a developer's .env leak into a test process.
     env.update(FLASK_SKIP_DOTENV="1", PYTHONUNBUFFERED="1", **overrides)
     return env
+
+
+def make_customer(session, shop, **overrides):
+    from booking.records import Customer
+
+    values = dict(shop_id=shop.id, shopify_customer_id=191167, email="john@example.com",
+                  first_name="John", last_name="Smith")
+    values.update(overrides)
+    customer = Customer(**values)
+    session.add(customer)
+    session.flush()
+    return customer
+
+
+def make_package(session, customer, *, quantity: int = 5, title: str = "5x massage"):
+    """An entitlement granted by staff, with its grant entry in the ledger."""
+    from decimal import Decimal
+
+    from booking.records import Entitlement, LedgerEntry
+
+    now = datetime.now(timezone.utc)
+    entitlement = Entitlement(shop_id=customer.shop_id, customer_id=customer.id, source="staff",
+                              terms={"v": 1, "title": title, "unit": "sessions", "quantity": str(quantity)},
+                              starts_at=now, expires_at=now + timedelta(days=90), status="active")
+    session.add(entitlement)
+    session.flush()
+    session.add(LedgerEntry(shop_id=customer.shop_id, entitlement_id=entitlement.id, kind="grant",
+                            quantity=Decimal(quantity), unit="sessions", actor="staff:1", reason="welcome gift"))
+    session.flush()
+    return entitlement

@@ -1,0 +1,121 @@
+"""What merchants configure: booking settings, services, resources (staff, rooms) and plans."""
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import (Boolean, CheckConstraint, ForeignKey, Index, Integer, Numeric, String, Table, Column,
+                        Text, UniqueConstraint)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from db import Base, JSONType, UTCDateTime, utcnow
+
+# Shop-owned rows cascade from shops.id, so shop/redact deletes them with the shop.
+SHOP_FK = dict(ondelete="CASCADE")
+
+resource_services = Table(
+    "resource_services", Base.metadata,
+    Column("resource_id", ForeignKey("resources.id", ondelete="CASCADE"), primary_key=True),
+    Column("service_id", ForeignKey("services.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class BookingSettings(Base):
+    """Per-shop booking rules; the time zone starts as the shop's own, taken from Shopify."""
+
+    __tablename__ = "booking_settings"
+
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", **SHOP_FK), primary_key=True)
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    slot_interval_minutes: Mapped[int] = mapped_column(Integer, default=30)
+    min_notice_minutes: Mapped[int] = mapped_column(Integer, default=120)
+    horizon_days: Mapped[int] = mapped_column(Integer, default=60)
+    cancel_cutoff_hours: Mapped[int] = mapped_column(Integer, default=24)
+    reschedule_cutoff_hours: Mapped[int] = mapped_column(Integer, default=24)
+    hold_minutes: Mapped[int] = mapped_column(Integer, default=15)
+
+
+class Service(Base):
+    __tablename__ = "services"
+    __table_args__ = (CheckConstraint("capacity >= 1", name="capacity_positive"),
+                      CheckConstraint("duration_minutes > 0", name="duration_positive"),
+                      Index("ix_services_shop_id", "shop_id"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", **SHOP_FK))
+    name: Mapped[str] = mapped_column(String(200))
+    duration_minutes: Mapped[int] = mapped_column(Integer)
+    buffer_before_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    buffer_after_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    capacity: Mapped[int] = mapped_column(Integer, default=1)
+    price: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    currency: Mapped[str | None] = mapped_column(String(3))
+    shopify_variant_id: Mapped[str | None] = mapped_column(String(100))
+    members_only: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Archived rather than deleted: past bookings and ledger entries still refer to it.
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Resource(Base):
+    """A member of staff or a room, with weekly hours and the services it can perform."""
+
+    __tablename__ = "resources"
+    __table_args__ = (Index("ix_resources_shop_id", "shop_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", **SHOP_FK))
+    name: Mapped[str] = mapped_column(String(200))
+    weekly_hours: Mapped[dict] = mapped_column(JSONType, default=dict)  # {"mon": [["09:00","17:00"]], ...}
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    services: Mapped[list[Service]] = relationship(secondary=resource_services, lazy="selectin")
+    exceptions: Mapped[list["ResourceException"]] = relationship(
+        back_populates="resource", cascade="all, delete-orphan", lazy="selectin")
+
+
+class ResourceException(Base):
+    """Dated time off ("closed") or extra hours ("open") for one resource."""
+
+    __tablename__ = "resource_exceptions"
+    __table_args__ = (CheckConstraint("kind IN ('closed', 'open')", name="kind_known"),
+                      CheckConstraint("ends_at > starts_at", name="ends_after_start"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    resource_id: Mapped[int] = mapped_column(ForeignKey("resources.id", ondelete="CASCADE"), index=True)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    kind: Mapped[str] = mapped_column(String(10))
+    note: Mapped[str | None] = mapped_column(Text)
+    resource: Mapped[Resource] = relationship(back_populates="exceptions")
+
+
+class Plan(Base):
+    """A package merchants sell. `terms` is the current PlanTerms JSON; purchases snapshot it."""
+
+    __tablename__ = "plans"
+    __table_args__ = (Index("ix_plans_shop_id", "shop_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", **SHOP_FK))
+    title: Mapped[str] = mapped_column(String(200))
+    terms: Mapped[dict] = mapped_column(JSONType)
+    not_for_sale: Mapped[bool] = mapped_column(Boolean, default=False)
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    variants: Mapped[list["PlanVariant"]] = relationship(back_populates="plan", cascade="all, delete-orphan")
+
+
+class PlanVariant(Base):
+    """A Shopify product variant that grants a plan; one variant maps to at most one plan."""
+
+    __tablename__ = "plan_variants"
+    __table_args__ = (UniqueConstraint("shop_id", "variant_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", **SHOP_FK))
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
+    variant_id: Mapped[str] = mapped_column(String(100))  # numeric id as text: ids exceed 2^53
+    units_per_item: Mapped[int] = mapped_column(Integer, default=1)
+    plan: Mapped[Plan] = relationship(back_populates="variants")

@@ -1,0 +1,141 @@
+"""What customers own and do: customers, entitlements, the append-only ledger, bookings, activity."""
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import (BigInteger, Boolean, CheckConstraint, ForeignKey, Index, Integer, Numeric, String, Text,
+                        UniqueConstraint)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from db import Base, JSONType, UTCDateTime, utcnow
+import booking.models  # noqa: F401  (the tables these rows refer to)
+from webhooks.models import BigId
+
+SHOP_FK = dict(ondelete="CASCADE")
+BOOKING_STATUSES = ("held", "confirmed", "completed", "cancelled", "no_show", "expired")
+# States that occupy the resource's time; cancelled and lapsed holds free it.
+OCCUPYING_STATUSES = ("held", "confirmed", "completed", "no_show")
+
+
+class Customer(Base):
+    """A shop's customer: keyed by Shopify customer id, or by email for a guest checkout."""
+
+    __tablename__ = "customers"
+    __table_args__ = (UniqueConstraint("shop_id", "shopify_customer_id"),
+                      Index("ix_customers_shop_id_email", "shop_id", "email"))
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", **SHOP_FK))
+    shopify_customer_id: Mapped[int | None] = mapped_column(BigInteger)  # ids exceed 2^53
+    email: Mapped[str | None] = mapped_column(String(320))
+    first_name: Mapped[str | None] = mapped_column(String(200))
+    last_name: Mapped[str | None] = mapped_column(String(200))
+    redacted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Entitlement(Base):
+    """A customer's package, with the plan terms frozen at purchase or assignment."""
+
+    __tablename__ = "entitlements"
+    __table_args__ = (
+        # Shopify delivers at least once: one entitlement per unit of an order line, ever.
+        UniqueConstraint("shop_id", "order_id", "line_item_id", "unit_index"),
+        CheckConstraint("status IN ('active', 'expired', 'revoked')", name="status_known"),
+        Index("ix_entitlements_customer_id_status", "customer_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", **SHOP_FK))
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("plans.id", ondelete="SET NULL"))
+    terms: Mapped[dict] = mapped_column(JSONType)
+    source: Mapped[str] = mapped_column(String(20))  # order | staff
+    order_id: Mapped[int | None] = mapped_column(BigInteger)
+    line_item_id: Mapped[int | None] = mapped_column(BigInteger)
+    unit_index: Mapped[int | None] = mapped_column(Integer)
+    price_paid: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    currency: Mapped[str | None] = mapped_column(String(3))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(10), default="active")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class LedgerEntry(Base):
+    """One append-only change to an entitlement's balance; balances are sums of these."""
+
+    __tablename__ = "ledger_entries"
+    __table_args__ = (
+        CheckConstraint("kind IN ('grant', 'redeem', 'restore', 'forfeit', 'adjust', 'expire', 'revoke')",
+                        name="kind_known"),
+        Index("ix_ledger_entries_entitlement_id", "entitlement_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", **SHOP_FK))
+    entitlement_id: Mapped[int] = mapped_column(ForeignKey("entitlements.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(10))
+    quantity: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    unit: Mapped[str] = mapped_column(String(10))
+    service_id: Mapped[int | None] = mapped_column(Integer)
+    booking_id: Mapped[int | None] = mapped_column(BigInteger)
+    actor: Mapped[str] = mapped_column(String(100))  # system | staff:<user id> | customer:<id>
+    reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Booking(Base):
+    """A session on a resource. Never deleted: cancellation is a state the credit depends on."""
+
+    __tablename__ = "bookings"
+    __table_args__ = (
+        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        CheckConstraint("status IN ('held', 'confirmed', 'completed', 'cancelled', 'no_show', 'expired')",
+                        name="status_known"),
+        Index("ix_bookings_resource_id_starts_at", "resource_id", "starts_at"),
+        Index("ix_bookings_customer_id_starts_at", "customer_id", "starts_at"),
+        Index("ix_bookings_shop_id_starts_at", "shop_id", "starts_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", **SHOP_FK))
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"))
+    resource_id: Mapped[int] = mapped_column(ForeignKey("resources.id"))
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The session plus its buffers: what the PostgreSQL exclusion constraint compares.
+    blocked_start: Mapped[datetime] = mapped_column(UTCDateTime)
+    blocked_end: Mapped[datetime] = mapped_column(UTCDateTime)
+    exclusive: Mapped[bool] = mapped_column(Boolean, default=True)  # capacity-1 service
+    status: Mapped[str] = mapped_column(String(10), default="confirmed")
+    hold_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    group_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    source: Mapped[str] = mapped_column(String(20))  # package | membership | paid_checkout | staff
+    entitlement_id: Mapped[int | None] = mapped_column(ForeignKey("entitlements.id", ondelete="SET NULL"))
+    redeemed_quantity: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    created_by: Mapped[str] = mapped_column(String(100), default="system")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ActivityLog(Base):
+    """Who did what to a customer's packages and bookings, why, and what changed."""
+
+    __tablename__ = "activity_log"
+    __table_args__ = (Index("ix_activity_log_shop_id_created_at", "shop_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", **SHOP_FK))
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(50))
+    subject_type: Mapped[str] = mapped_column(String(30))
+    subject_id: Mapped[int] = mapped_column(BigInteger)
+    reason: Mapped[str | None] = mapped_column(Text)
+    before: Mapped[dict | None] = mapped_column(JSONType)
+    after: Mapped[dict | None] = mapped_column(JSONType)
+    attention: Mapped[bool] = mapped_column(Boolean, default=False)  # shown in the admin's attention list
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
