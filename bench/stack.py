@@ -26,8 +26,6 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.pool import NullPool
 
 ROOT = Path(__file__).resolve().parent.parent
-# The real create_app, with the queue name passed as config (see bench/wsgi.py).
-APP_FACTORY = "bench.wsgi:create_bench_app()"
 
 
 def log(message: str) -> None:
@@ -46,6 +44,9 @@ def app_environment(database_url: str, redis_url: str, queue_name: str) -> dict[
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_url,
         "PACKBOOK_QUEUE_NAME": queue_name,
+        # Set, so a developer's .env (which never overrides set variables) cannot add them.
+        "SHOPIFY_API_SECRET_PREVIOUS": "",
+        "PACKBOOK_DEMO": "0",
     }
 
 
@@ -111,8 +112,8 @@ def queue_depth(redis: Redis, name: str) -> int:
 
 def delete_queue_keys(redis: Redis, name: str) -> int:
     """Delete the keys naming the queue, and the job and worker hashes that belong to it."""
-    # Never FLUSHDB: the database may be shared. rq names a job's hash after the job id
-    # (rq:job:webhook-event-N), not the queue, so jobs are matched on their `origin` field.
+    # Never FLUSHDB: the database may be shared. Job ids carry the queue name today; matching
+    # job hashes on their `origin` too keeps the cleanup right if that naming ever changes.
     doomed = set(redis.scan_iter(match=f"*{name}*", count=1000))
     for key in _hashes_with(redis, "rq:job:*", "origin", name):
         job_id = key[len(b"rq:job:"):].decode()
@@ -120,9 +121,7 @@ def delete_queue_keys(redis: Redis, name: str) -> int:
     doomed.update(_hashes_with(redis, "rq:worker:*", "queues", name))
     redis.srem("rq:queues", f"rq:queue:{name}")
     doomed = list(doomed)
-    for start in range(0, len(doomed), 1000):
-        redis.unlink(*doomed[start:start + 1000])
-    return len(doomed)
+    return sum(redis.unlink(*doomed[start:start + 1000]) for start in range(0, len(doomed), 1000))
 
 
 def _hashes_with(redis: Redis, pattern: str, field: str, value: str) -> list[bytes]:
@@ -157,7 +156,7 @@ def free_port() -> int:
 def gunicorn(env: dict[str, str], settings: ServerSettings) -> Iterator[str]:
     """Start the app under gunicorn on a free port; yield its base URL once /healthz/live answers."""
     port = free_port()
-    command = [sys.executable, "-m", "gunicorn", APP_FACTORY, "--bind", f"127.0.0.1:{port}",
+    command = [sys.executable, "-m", "gunicorn", "app:create_app()", "--bind", f"127.0.0.1:{port}",
                "--workers", str(settings.workers), "--worker-class", "gthread",
                "--threads", str(settings.threads), "--log-level", "warning"]
     base_url = f"http://127.0.0.1:{port}"
@@ -169,7 +168,7 @@ def gunicorn(env: dict[str, str], settings: ServerSettings) -> Iterator[str]:
 @contextmanager
 def rq_worker(env: dict[str, str]) -> Iterator[None]:
     """Run `flask worker` on the bench queue so the queue drains while the load runs."""
-    command = [sys.executable, "-m", "flask", "--app", APP_FACTORY, "worker"]
+    command = [sys.executable, "-m", "flask", "--app", "app", "worker"]
     with _process("rq worker", command, env):
         yield
 
@@ -205,7 +204,7 @@ def _wait_until_live(base_url: str, process: subprocess.Popen, log_path: Path, t
         try:
             if requests.get(f"{base_url}/healthz/live", timeout=1).status_code == 200:
                 return
-        except requests.ConnectionError:
+        except requests.RequestException:  # not listening yet, or workers still importing
             pass
         time.sleep(0.1)
     raise RuntimeError(f"gunicorn did not answer /healthz/live within {timeout:.0f}s")

@@ -36,6 +36,7 @@ class JobQueue:
     def __post_init__(self):
         self._redis = Redis.from_url(self.redis_url, socket_timeout=2, socket_connect_timeout=1) \
             if self.redis_url else None
+        self._queue = self.rq_queue() if self._redis is not None else None
 
     @property
     def inline(self) -> bool:
@@ -57,8 +58,11 @@ class JobQueue:
             _run_inline(func_path, *args)
             return
         try:
-            self.rq_queue().enqueue(func_path, *args, job_id=job_id, retry=Retry(**RETRY),
-                                    failure_ttl=FAILURE_TTL, result_ttl=RESULT_TTL)
+            # One pipeline: the job, its queue entry and the queue registry in a single round trip.
+            with self.redis.pipeline() as pipe:
+                self._queue.enqueue(func_path, *args, job_id=job_id, retry=Retry(**RETRY),
+                                    failure_ttl=FAILURE_TTL, result_ttl=RESULT_TTL, pipeline=pipe)
+                pipe.execute()
         except RedisError as exc:
             raise QueueUnavailable(str(exc)) from exc
 

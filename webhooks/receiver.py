@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import Blueprint, Response, current_app, jsonify, request
-from sqlalchemy import insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -123,19 +122,21 @@ def store_event(delivery: Delivery, status: EventStatus) -> int | None:
                   triggered_at=delivery.triggered_at, received_at=now, payload=delivery.payload,
                   status=status.value, attempts=0,
                   enqueued_at=now if status is EventStatus.QUEUED else None)
-    statement = _insert_ignoring_duplicates(session.bind.dialect.name).values(**values)
-    new_id = session.execute(statement.returning(WebhookEvent.id)).scalar_one_or_none()
+    statement = _INSERT_ONCE[session.bind.dialect.name]  # config allows only these two
+    new_id = session.execute(statement, values).scalar_one_or_none()
     session.commit()
     return new_id
 
 
-def _insert_ignoring_duplicates(dialect: str):
-    # ON CONFLICT DO NOTHING keeps concurrent duplicates from raising or aborting a transaction.
-    if dialect == "postgresql":
-        return pg_insert(WebhookEvent).on_conflict_do_nothing(index_elements=["shop_domain", "event_id"])
-    if dialect == "sqlite":
-        return sqlite_insert(WebhookEvent).on_conflict_do_nothing(index_elements=["shop_domain", "event_id"])
-    return insert(WebhookEvent)
+# Built once: the hot path only binds values. ON CONFLICT DO NOTHING keeps concurrent
+# duplicates from raising or aborting a transaction; RETURNING tells a new row from a repeat.
+_EVENTS = WebhookEvent.__table__
+_INSERT_ONCE = {
+    "postgresql": pg_insert(_EVENTS).on_conflict_do_nothing(index_elements=["shop_domain", "event_id"])
+    .returning(_EVENTS.c.id),
+    "sqlite": sqlite_insert(_EVENTS).on_conflict_do_nothing(index_elements=["shop_domain", "event_id"])
+    .returning(_EVENTS.c.id),
+}
 
 
 def enqueue_event(event_id: int) -> None:
