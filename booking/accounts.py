@@ -1,0 +1,148 @@
+"""Use cases on customers' packages: assign, read, adjust, revoke, expire. Each owns no transaction;
+the request or job that calls it commits."""
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from booking.errors import NotFound
+from booking.ledger import EntitlementState, Entry, adjustment_entry, expiry_entry, grant_entries
+from booking.models import BookingSettings, Plan
+from booking.plans import PlanTerms
+from booking.records import ActivityLog, Customer, Entitlement, LedgerEntry
+from shopify_app.models import Shop
+
+
+def booking_settings(session: Session, shop_id: int) -> BookingSettings:
+    """The shop's booking rules, created on first use with the shop's own time zone."""
+    settings = session.get(BookingSettings, shop_id)
+    if settings is None:
+        shop = session.get(Shop, shop_id)
+        settings = BookingSettings(shop_id=shop_id, timezone=(shop.iana_timezone if shop else None) or "UTC")
+        session.add(settings)
+        session.flush()
+    return settings
+
+
+def shop_zone(session: Session, shop_id: int) -> ZoneInfo:
+    return ZoneInfo(booking_settings(session, shop_id).timezone)
+
+
+def customer_by_shopify_id(session: Session, shop_id: int, shopify_customer_id: int, *,
+                           create: bool = False) -> Customer:
+    """The shop's customer with this Shopify id; created on demand for staff assignments."""
+    customer = session.scalar(select(Customer).where(
+        Customer.shop_id == shop_id, Customer.shopify_customer_id == shopify_customer_id))
+    if customer is None and create:
+        customer = Customer(shop_id=shop_id, shopify_customer_id=shopify_customer_id)
+        session.add(customer)
+        session.flush()
+    if customer is None:
+        raise NotFound(f"no customer {shopify_customer_id} in this shop")
+    return customer
+
+
+def entitlement_state(session: Session, entitlement: Entitlement) -> EntitlementState:
+    """The pure view of a package: its frozen terms plus every ledger entry, in order."""
+    rows = session.scalars(select(LedgerEntry).where(LedgerEntry.entitlement_id == entitlement.id)
+                           .order_by(LedgerEntry.id))
+    entries = tuple(Entry(r.kind, Decimal(r.quantity), r.unit, service_id=r.service_id, booking_id=r.booking_id,
+                          at=r.created_at, reason=r.reason) for r in rows)
+    return EntitlementState(id=entitlement.id, terms=PlanTerms.from_json(entitlement.terms),
+                            starts_at=entitlement.starts_at, expires_at=entitlement.expires_at,
+                            status=entitlement.status, entries=entries)
+
+
+def plain(quantity: Decimal | None) -> str | None:
+    """A quantity as people write it: 4, 2.5, 80 (not 4.00 or 8E+1)."""
+    return None if quantity is None else format(Decimal(quantity).normalize(), "f")
+
+
+def write_entry(session: Session, entitlement: Entitlement, entry: Entry, actor: str) -> LedgerEntry:
+    row = LedgerEntry(shop_id=entitlement.shop_id, entitlement_id=entitlement.id, kind=entry.kind,
+                      quantity=entry.quantity, unit=entry.unit, service_id=entry.service_id,
+                      booking_id=entry.booking_id, actor=actor, reason=entry.reason)
+    session.add(row)
+    return row
+
+
+def log_activity(session: Session, shop_id: int, actor: str, action: str, subject: Entitlement, *,
+                 reason: str | None = None, before: dict | None = None, after: dict | None = None,
+                 attention: bool = False) -> None:
+    session.add(ActivityLog(shop_id=shop_id, actor=actor, action=action, subject_type="entitlement",
+                            subject_id=subject.id, reason=reason, before=before, after=after, attention=attention))
+
+
+def assign_plan(session: Session, shop_id: int, customer: Customer, plan_id: int, *, actor: str,
+                now: datetime) -> Entitlement:
+    """Give a customer a plan by hand (including not-for-sale plans), with today's terms frozen."""
+    plan = session.scalar(select(Plan).where(Plan.id == plan_id, Plan.shop_id == shop_id,
+                                             Plan.archived_at.is_(None)))
+    if plan is None:
+        raise NotFound(f"no plan {plan_id} in this shop")
+    terms = PlanTerms.from_json(plan.terms)
+    entitlement = Entitlement(shop_id=shop_id, customer_id=customer.id, plan_id=plan.id, terms=terms.to_json(),
+                              source="staff", starts_at=now, status="active",
+                              expires_at=terms.validity.expires_at(now, shop_zone(session, shop_id)))
+    session.add(entitlement)
+    session.flush()
+    for entry in grant_entries(terms):
+        write_entry(session, entitlement, entry, actor)
+    log_activity(session, shop_id, actor, "assign", entitlement, after={"plan_id": plan.id, "title": terms.title})
+    return entitlement
+
+
+def lock_entitlement(session: Session, shop_id: int, entitlement_id: int) -> Entitlement:
+    """Load one of the shop's packages with a row lock, so concurrent changes queue up."""
+    entitlement = session.scalar(select(Entitlement).where(
+        Entitlement.id == entitlement_id, Entitlement.shop_id == shop_id).with_for_update())
+    if entitlement is None:
+        raise NotFound(f"no package {entitlement_id} in this shop")
+    return entitlement
+
+
+def adjust(session: Session, shop_id: int, entitlement_id: int, delta: Decimal, reason: str, *, actor: str,
+           service_id: int | None = None) -> LedgerEntry:
+    """A manager's correction up or down, with a required reason, kept in the activity log."""
+    entitlement = lock_entitlement(session, shop_id, entitlement_id)
+    state = entitlement_state(session, entitlement)
+    entry = adjustment_entry(state, Decimal(delta), state.terms.ledger_unit, reason, service_id=service_id)
+    row = write_entry(session, entitlement, entry, actor)
+    after = replace(state, entries=state.entries + (entry,))
+    log_activity(session, shop_id, actor, "adjust", entitlement, reason=entry.reason,
+                 before={"remaining": plain(state.remaining)}, after={"remaining": plain(after.remaining)})
+    return row
+
+
+def revoke(session: Session, shop_id: int, entitlement_id: int, reason: str, *, actor: str) -> Entitlement:
+    """Take back what is left of a package (e.g. goodwill reversed); what was used stays used."""
+    entitlement = lock_entitlement(session, shop_id, entitlement_id)
+    state = entitlement_state(session, entitlement)
+    left = state.remaining
+    if left:
+        write_entry(session, entitlement, Entry("revoke", -left, state.terms.ledger_unit, reason=reason), actor)
+    before = {"status": entitlement.status, "remaining": plain(left)}
+    entitlement.status = "revoked"
+    log_activity(session, shop_id, actor, "revoke", entitlement, reason=reason, before=before,
+                 after={"status": "revoked", "remaining": "0"})
+    return entitlement
+
+
+def expire_lapsed(session: Session, now: datetime, *, shop_id: int | None = None) -> int:
+    """Write `expire` entries for what is left on lapsed packages and mark them expired."""
+    query = select(Entitlement).where(Entitlement.status == "active", Entitlement.expires_at <= now)
+    if shop_id is not None:
+        query = query.where(Entitlement.shop_id == shop_id)
+    count = 0
+    for entitlement in session.scalars(query.with_for_update(skip_locked=True)).all():
+        entry = expiry_entry(entitlement_state(session, entitlement), now)
+        if entry is not None:
+            write_entry(session, entitlement, entry, "system")
+        entitlement.status = "expired"
+        count += 1
+    return count
