@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException
 import commands
 import db
 from config import ConfigError, Settings, load_settings
+from booking.api import bp as booking_api_bp
 from booking.views import bp as booking_bp
 from shopify_app import crypto
 from shopify_app.api import bp as shop_api_bp
@@ -39,7 +40,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     db.init_app(app)
     queue.init_app(app)
     for blueprint in (shopify_bp, shop_api_bp, webhooks_bp, webhooks_api_bp, health_bp, demo_bp,
-                      booking_bp):
+                      booking_bp, booking_api_bp):
         app.register_blueprint(blueprint)
     app.after_request(add_security_headers)
     app.register_error_handler(HTTPException, _http_error)

@@ -146,3 +146,31 @@ def expire_lapsed(session: Session, now: datetime, *, shop_id: int | None = None
         entitlement.status = "expired"
         count += 1
     return count
+
+
+def liability(session: Session, shop_id: int, now: datetime) -> list[dict]:
+    """What is still owed, per plan and expiry month: sessions, minutes and money, valued at the price paid."""
+    rows = session.scalars(select(Entitlement).where(Entitlement.shop_id == shop_id,
+                                                     Entitlement.status == "active")).all()
+    zone = shop_zone(session, shop_id)
+    report: dict[tuple, dict] = {}
+    for entitlement in rows:
+        state = entitlement_state(session, entitlement)
+        if state.remaining is None or state.remaining <= 0:
+            continue  # unlimited passes owe no countable quantity
+        month = entitlement.expires_at.astimezone(zone).strftime("%Y-%m") if entitlement.expires_at else "never"
+        line = report.setdefault((state.terms.title, state.terms.ledger_unit, month, entitlement.currency), {
+            "plan": state.terms.title, "unit": state.terms.ledger_unit, "expires": month, "packages": 0,
+            "owed": Decimal(0), "value": Decimal(0), "currency": entitlement.currency})
+        line["packages"] += 1
+        line["owed"] += state.remaining
+        line["value"] += _value_of(entitlement, state)
+    return [{**line, "owed": plain(line["owed"]), "value": plain(line["value"])}
+            for line in sorted(report.values(), key=lambda l: (l["expires"], l["plan"]))]
+
+
+def _value_of(entitlement: Entitlement, state) -> Decimal:
+    # What the customer paid for the part still owed: price paid x remaining / granted.
+    if entitlement.price_paid is None or not state.granted:
+        return Decimal(0)
+    return (Decimal(entitlement.price_paid) * state.remaining / state.granted).quantize(Decimal("0.01"))

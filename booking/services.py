@@ -280,3 +280,21 @@ def _check_package_allows(session, shop_id, booking, service, resource_id, start
         raise OutsidePackageWindow("the package can't be used at that time")
     if state.terms.resource_id not in (None, resource_id):
         raise NotEligible("the package is limited to another provider")
+
+
+def available_slots(session: Session, shop_id: int, service_id: int, resource_id: int | None,
+                    start: datetime, end: datetime, now: datetime, *, staff: bool = False) -> dict[int, list[Slot]]:
+    """Open slots per resource that performs the service (or just the one asked for)."""
+    if end <= start:
+        raise ValidationFailed("`to` must be after `from`", field="to")
+    if end - start > timedelta(days=62):
+        raise ValidationFailed("ask for at most 62 days at a time", field="to")
+    service = _load_service(session, shop_id, service_id)
+    settings = booking_settings(session, shop_id)
+    query = select(Resource).where(Resource.shop_id == shop_id, Resource.archived_at.is_(None))
+    if resource_id is not None:
+        query = query.where(Resource.id == resource_id)
+    resources = [r for r in session.scalars(query.order_by(Resource.id)) if service.id in {s.id for s in r.services}]
+    if resource_id is not None and not resources:
+        raise NotFound(f"no resource {resource_id} performing this service in this shop")
+    return {r.id: resource_slots(session, r, service, settings, start, end, now, staff=staff) for r in resources}
