@@ -82,6 +82,15 @@ def demo_command(shop: str, base_url: str):
         click.echo("  Note: these URLs work only while the server runs with PACKBOOK_DEMO=1 on localhost.")
 
 
+@click.command("expire-packages")
+@with_appcontext
+def expire_packages_command():
+    """Write off what is left on lapsed packages now (workers also do it every 15 minutes)."""
+    from webhooks.jobs import expire_packages
+
+    click.echo(f"expired {expire_packages()} packages")
+
+
 def register(app: Flask) -> None:
-    for command in (db_group, worker_command, demo_command):
+    for command in (db_group, worker_command, demo_command, expire_packages_command):
         app.cli.add_command(command)

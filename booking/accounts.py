@@ -3,7 +3,7 @@ the request or job that calls it commits."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -158,7 +158,9 @@ def liability(session: Session, shop_id: int, now: datetime) -> list[dict]:
         state = entitlement_state(session, entitlement)
         if state.remaining is None or state.remaining <= 0:
             continue  # unlimited passes owe no countable quantity
-        month = entitlement.expires_at.astimezone(zone).strftime("%Y-%m") if entitlement.expires_at else "never"
+        # expires_at is the first instant after the last valid day; report the month of that day.
+        last_moment = entitlement.expires_at - timedelta(microseconds=1) if entitlement.expires_at else None
+        month = last_moment.astimezone(zone).strftime("%Y-%m") if last_moment else "never"
         line = report.setdefault((state.terms.title, state.terms.ledger_unit, month, entitlement.currency), {
             "plan": state.terms.title, "unit": state.terms.ledger_unit, "expires": month, "packages": 0,
             "owed": Decimal(0), "value": Decimal(0), "currency": entitlement.currency})

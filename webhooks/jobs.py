@@ -105,9 +105,26 @@ def _sweepable(now: datetime):
     )).order_by(WebhookEvent.id)
 
 
+EXPIRY_INTERVAL = 15 * 60
+
+
 def periodic_sweep() -> None:
-    """Sweep from a worker's maintenance loop; a Redis lock keeps N workers from all sweeping."""
-    if get_queue().acquire_lock("sweep", ttl=SWEEP_INTERVAL - 5):
+    """A worker's maintenance tasks; Redis locks keep N workers from all doing the same one."""
+    queue = get_queue()
+    if queue.acquire_lock("sweep", ttl=SWEEP_INTERVAL - 5):
         count = sweep()
         if count:
             log.info("sweep re-enqueued %d webhook events", count)
+    if queue.acquire_lock("expire-packages", ttl=EXPIRY_INTERVAL):
+        expire_packages()
+
+
+def expire_packages(now: datetime | None = None) -> int:
+    """Write `expire` entries for what is left on lapsed packages, in every shop."""
+    from booking.accounts import expire_lapsed
+
+    with get_db().transaction() as session:
+        count = expire_lapsed(session, now or utcnow())
+    if count:
+        log.info("expired %d lapsed packages", count)
+    return count

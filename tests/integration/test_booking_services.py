@@ -166,3 +166,35 @@ def test_class_takes_bookings_until_full(db_session):
     third = type(spa)(spa.shop, spa.service, spa.resource, spa.plan, spa.customer)
     with pytest.raises(SlotUnavailable):
         book(db_session, third, at(2, 10))
+
+
+def test_availability_lists_open_slots_and_hides_taken_ones(db_session):
+    spa = make_spa(db_session)
+    give_package(db_session, spa)
+    book(db_session, spa, at(2, 10))
+    slots = services.available_slots(db_session, spa.shop.id, spa.service.id, None, at(2, 0), at(3, 0), NOW)
+    starts = [s.start.hour * 60 + s.start.minute for s in slots[spa.resource.id]]
+    # 09:00..16:00 every 30 minutes, less the three starts (09:30, 10:00, 10:30) overlapping 10:00-11:00.
+    assert starts == [540] + list(range(660, 961, 30))
+
+
+def test_liability_counts_what_is_still_owed_per_plan_and_expiry_month(db_session):
+    spa = make_spa(db_session, plan={"validity_days": 30})
+    package = give_package(db_session, spa)
+    package.price_paid, package.currency = Decimal("250.00"), "GBP"
+    book(db_session, spa, at(2, 10))
+    [line] = accounts.liability(db_session, spa.shop.id, NOW)
+    assert line == {"plan": "5x massage", "unit": "sessions", "expires": "2026-12", "packages": 1,
+                    "owed": "4", "value": "200", "currency": "GBP"}
+
+
+def test_expire_packages_job_runs_across_shops(app, db_session):
+    from webhooks.jobs import expire_packages
+
+    spa = make_spa(db_session, plan={"validity_days": 1})
+    package = give_package(db_session, spa)
+    db_session.commit()
+    with app.app_context():
+        assert expire_packages(NOW + timedelta(days=3)) >= 1
+    db_session.refresh(package)
+    assert package.status == "expired"
