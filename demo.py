@@ -7,6 +7,7 @@ from pathlib import Path
 from flask import current_app
 
 from booking.links import CustomerLink, sign_customer_link
+from demo_spa import seed_spa
 from db import get_db, utcnow
 from shopify_app.signatures import sign_webhook
 from shopify_app.tokens import get_or_create_shop
@@ -23,11 +24,12 @@ def seed_demo(shop_domain: str, base_url: str) -> dict:
     with get_db().transaction() as session:
         shop = get_or_create_shop(session, shop_domain)
         shop.name = shop.name or "Packbook Demo Spa"
-        shop.iana_timezone = shop.iana_timezone or "Europe/London"
-        shop.currency_code = shop.currency_code or "GBP"
+        shop.iana_timezone = shop.iana_timezone or "America/New_York"
+        shop.currency_code = shop.currency_code or "USD"
         # A placeholder token: demo mode never calls Shopify, but the shop must look installed.
         shop.access_token, shop.access_token_expires_at = "demo-offline-token", None
         shop.installed_at, shop.uninstalled_at = shop.installed_at or utcnow(), None
+        seed_spa(session, shop)
     _replay_samples(shop_domain)
     token = sign_customer_link(current_app.config["SECRET_KEY"], CustomerLink(
         shop_domain, str(DEMO_CUSTOMER["id"]), DEMO_CUSTOMER["email"]))

@@ -39,7 +39,7 @@ def test_demo_admin_shows_the_shop_and_its_webhook_counts(demo_server, page):
     page.goto(f"{demo_server.url}/demo/admin?shop={shop}")
 
     expect(page.locator("#shop-name")).to_have_text("Packbook Demo Spa")
-    expect(page.locator("#shop-meta")).to_have_text(f"{shop} · Europe/London · GBP")
+    expect(page.locator("#shop-meta")).to_have_text(f"{shop} · America/New_York · USD")
     rows = page.locator("#event-counts tbody tr")
     expect(rows).to_have_count(2)
     expect(rows.and_(page.locator('[data-state="done"]')).locator("td.numeric")).to_have_text("1")
