@@ -1,0 +1,72 @@
+"""Random sequences of booking operations through the real services and database keep the ledger honest."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import func, select
+
+from booking import accounts, services
+from booking.errors import BookingError
+from booking.records import Booking, LedgerEntry
+from booking.services import SessionRequest
+from tests.support.booking import NOW, at, give_package, make_spa
+
+SLOTS = [at(day, hour) for day in (2, 3, 4) for hour in (9, 11, 13, 15)]
+operations = st.lists(st.one_of(
+    st.tuples(st.just("book"), st.integers(0, len(SLOTS) - 1)),
+    st.tuples(st.just("cancel"), st.integers(0, 20)),
+    st.tuples(st.just("no_show"), st.integers(0, 20)),
+    st.tuples(st.just("adjust"), st.integers(-3, 3)),
+), max_size=14)
+
+
+def ledger_sum(session, package_id) -> Decimal:
+    return session.scalar(select(func.coalesce(func.sum(LedgerEntry.quantity), 0))
+                          .where(LedgerEntry.entitlement_id == package_id))
+
+
+def apply(session, spa, package, op, arg):
+    shop_id, confirmed = spa.shop.id, _confirmed(session, package.id)
+    if op == "book":
+        services.book_sessions(session, shop_id, spa.customer, [SessionRequest(spa.service.id, spa.resource.id,
+                               SLOTS[arg])], actor="customer:7001", now=NOW)
+    elif op == "cancel" and confirmed:
+        services.cancel_booking(session, shop_id, confirmed[arg % len(confirmed)].id, actor="staff:1", now=NOW)
+    elif op == "no_show" and confirmed:
+        target = confirmed[arg % len(confirmed)]
+        services.mark_no_show(session, shop_id, target.id, actor="staff:1", now=target.starts_at)
+    elif op == "adjust" and arg:
+        accounts.adjust(session, shop_id, package.id, Decimal(arg), "property test", actor="staff:1")
+
+
+def _confirmed(session, package_id):
+    return list(session.scalars(select(Booking).where(Booking.entitlement_id == package_id,
+                                                      Booking.status == "confirmed").order_by(Booking.id)))
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=operations)
+def test_balance_is_never_negative_always_the_ledger_sum_and_cancelling_restores(db_session, steps):
+    nested = db_session.begin_nested()  # each example is undone afterwards
+    try:
+        spa = make_spa(db_session)
+        package = give_package(db_session, spa)
+        for op, arg in steps:
+            try:
+                with db_session.begin_nested():
+                    apply(db_session, spa, package, op, arg)
+            except BookingError:
+                pass  # refused operations change nothing; the checks below prove it
+            remaining = accounts.entitlement_state(db_session, package).remaining
+            assert remaining >= 0
+            assert remaining == ledger_sum(db_session, package.id)
+        before = accounts.entitlement_state(db_session, package)
+        redeemed_open = sum((Decimal(b.redeemed_quantity) for b in _confirmed(db_session, package.id)), Decimal(0))
+        for booking in _confirmed(db_session, package.id):
+            services.cancel_booking(db_session, spa.shop.id, booking.id, actor="staff:1", now=NOW)
+        after = accounts.entitlement_state(db_session, package)
+        assert after.remaining == before.remaining + redeemed_open  # all sessions are >24 h away
+    finally:
+        nested.rollback()
