@@ -176,3 +176,20 @@ def _value_of(entitlement: Entitlement, state) -> Decimal:
     if entitlement.price_paid is None or not state.granted:
         return Decimal(0)
     return (Decimal(entitlement.price_paid) * state.remaining / state.granted).quantize(Decimal("0.01"))
+
+
+def packages_for(session: Session, shop_id: int, customer: Customer, now: datetime) -> list[dict]:
+    """A customer's packages as people read them: what, how much is left, until when."""
+    rows = session.scalars(select(Entitlement).where(Entitlement.shop_id == shop_id,
+                                                     Entitlement.customer_id == customer.id)
+                           .order_by(Entitlement.expires_at.is_(None), Entitlement.expires_at, Entitlement.id)).all()
+    zone = shop_zone(session, shop_id)
+    return [_describe(entitlement_state(session, row), row, now, zone) for row in rows]
+
+
+def _describe(state: EntitlementState, row: Entitlement, now: datetime, zone: ZoneInfo) -> dict:
+    return {"id": row.id, "plan_id": row.plan_id, "title": state.terms.title, "unit": state.terms.unit,
+            "total": plain(state.granted + state.adjusted) if state.terms.unit != "unlimited" else None,
+            "used": plain(state.used), "remaining": plain(state.remaining), "progress": state.progress_label,
+            "expires_at": row.expires_at.isoformat() if row.expires_at else None,
+            "expires_in_days": state.expires_in_days(now, zone), "status": row.status}

@@ -98,3 +98,15 @@ def test_retry_puts_failed_events_back_and_processes_them(app, client, db_sessio
     assert result.exit_code == 0, result.output
     db_session.refresh(event)
     assert event.status == "done" and event.attempts == 2
+
+
+def test_customer_page_lists_the_customers_packages_with_progress(app, client, db_session):
+    from tests.support.booking import give_package, make_spa
+
+    spa = make_spa(db_session)
+    give_package(db_session, spa)
+    db_session.commit()
+    token = sign_customer_link(app.config["SECRET_KEY"],
+                               CustomerLink(spa.shop.domain, str(spa.customer.shopify_customer_id), None))
+    html = client.get(f"/c/{token}").get_data(as_text=True)
+    assert "5x massage" in html and "0 of 5 used" in html and "never expires" in html
