@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from booking.errors import NotFound
+from booking.errors import InvalidTransition, NotFound
 from booking.ledger import EntitlementState, Entry, adjustment_entry, expiry_entry, grant_entries
 from booking.models import BookingSettings, Plan
 from booking.plans import PlanTerms
@@ -110,6 +110,8 @@ def adjust(session: Session, shop_id: int, entitlement_id: int, delta: Decimal, 
            service_id: int | None = None) -> LedgerEntry:
     """A manager's correction up or down, with a required reason, kept in the activity log."""
     entitlement = lock_entitlement(session, shop_id, entitlement_id)
+    if entitlement.status == "revoked":
+        raise InvalidTransition("a revoked package can't be adjusted")
     state = entitlement_state(session, entitlement)
     entry = adjustment_entry(state, Decimal(delta), state.terms.ledger_unit, reason, service_id=service_id)
     row = write_entry(session, entitlement, entry, actor)
@@ -122,6 +124,8 @@ def adjust(session: Session, shop_id: int, entitlement_id: int, delta: Decimal, 
 def revoke(session: Session, shop_id: int, entitlement_id: int, reason: str, *, actor: str) -> Entitlement:
     """Take back what is left of a package (e.g. goodwill reversed); what was used stays used."""
     entitlement = lock_entitlement(session, shop_id, entitlement_id)
+    if entitlement.status != "active":
+        raise InvalidTransition(f"this package is already {entitlement.status}")
     state = entitlement_state(session, entitlement)
     left = state.remaining
     if left:
@@ -184,12 +188,32 @@ def packages_for(session: Session, shop_id: int, customer: Customer, now: dateti
                                                      Entitlement.customer_id == customer.id)
                            .order_by(Entitlement.expires_at.is_(None), Entitlement.expires_at, Entitlement.id)).all()
     zone = shop_zone(session, shop_id)
-    return [_describe(entitlement_state(session, row), row, now, zone) for row in rows]
+    return [describe_package(session, row, zone, now) for row in rows]
 
 
-def _describe(state: EntitlementState, row: Entitlement, now: datetime, zone: ZoneInfo) -> dict:
-    return {"id": row.id, "plan_id": row.plan_id, "title": state.terms.title, "unit": state.terms.unit,
-            "total": plain(state.granted + state.adjusted) if state.terms.unit != "unlimited" else None,
-            "used": plain(state.used), "remaining": plain(state.remaining), "progress": state.progress_label,
-            "expires_at": row.expires_at.isoformat() if row.expires_at else None,
-            "expires_in_days": state.expires_in_days(now, zone), "status": row.status}
+def describe_package(session: Session, entitlement: Entitlement, zone: ZoneInfo, now: datetime) -> dict:
+    """A package as people read it: what was granted, used and is left, and when it lapses."""
+    state = entitlement_state(session, entitlement)
+    limited = state.terms.unit != "unlimited"
+    # The expiry job runs every few minutes: a package past its end reads as expired straight away.
+    lapsed = entitlement.status == "active" and state.expires_at is not None and state.expires_at <= now
+    return {
+        "id": entitlement.id, "plan_id": entitlement.plan_id, "title": state.terms.title,
+        "unit": state.terms.unit, "currency": state.terms.currency,
+        "total": plain(state.granted + state.adjusted) if limited else None,
+        "used": plain(state.used) if limited else str(state.bookings_held),
+        "remaining": plain(state.remaining), "progress": state.progress_label,
+        "starts_at": _local_iso(entitlement.starts_at, zone), "expires_at": _local_iso(entitlement.expires_at, zone),
+        "valid_through": _last_day(entitlement.expires_at, zone),
+        "expires_in_days": state.expires_in_days(now, zone),
+        "status": "expired" if lapsed else entitlement.status, "source": entitlement.source,
+    }
+
+
+def _local_iso(moment: datetime | None, zone: ZoneInfo) -> str | None:
+    return None if moment is None else moment.astimezone(zone).isoformat()
+
+
+def _last_day(expires_at: datetime | None, zone: ZoneInfo) -> str | None:
+    # expires_at is the first instant after the last valid day; people read the day itself.
+    return None if expires_at is None else (expires_at - timedelta(microseconds=1)).astimezone(zone).date().isoformat()

@@ -146,6 +146,8 @@ def book_sessions(session: Session, shop_id: int, customer: Customer, requests: 
         resource = resources[request.resource_id]
         if service.id not in {s.id for s in resource.services}:
             raise NotEligible(f"{resource.name} does not perform {service.name}")
+        if service.members_only and not use_package:
+            raise NotEligible(f"{service.name} is for package and membership holders only")
         pending = [Occupancy(b.starts_at, b.ends_at, timedelta(minutes=service.buffer_before_minutes),
                              timedelta(minutes=service.buffer_after_minutes), b.service_id)
                    for b in booked if b.resource_id == resource.id]

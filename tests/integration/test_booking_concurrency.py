@@ -4,7 +4,6 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
-from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select

@@ -8,7 +8,7 @@ import pytest
 from redis import Redis
 from rq import Queue
 from rq.serializers import JSONSerializer
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from tests.conftest import QUEUE_NAME
 from tests.support.factories import deliver, make_shop, unique_shop_domain
