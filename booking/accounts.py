@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from booking.errors import InvalidTransition, NotFound
+from booking.errors import InvalidTransition, NotFound, ValidationFailed
 from booking.ledger import EntitlementState, Entry, adjustment_entry, expiry_entry, grant_entries
 from booking.models import BookingSettings, Plan
 from booking.plans import PlanTerms
@@ -217,3 +217,36 @@ def _local_iso(moment: datetime | None, zone: ZoneInfo) -> str | None:
 def _last_day(expires_at: datetime | None, zone: ZoneInfo) -> str | None:
     # expires_at is the first instant after the last valid day; people read the day itself.
     return None if expires_at is None else (expires_at - timedelta(microseconds=1)).astimezone(zone).date().isoformat()
+
+
+SETTING_LIMITS = {"slot_interval_minutes": (5, 240), "min_notice_minutes": (0, 60 * 24 * 30),
+                  "horizon_days": (1, 730), "cancel_cutoff_hours": (0, 24 * 30),
+                  "reschedule_cutoff_hours": (0, 24 * 30), "hold_minutes": (1, 120)}
+
+
+def update_booking_settings(session: Session, shop_id: int, changes: dict) -> BookingSettings:
+    """Change the shop's booking rules; each field is validated and named when wrong."""
+    settings = booking_settings(session, shop_id)
+    for field, value in changes.items():
+        if field == "timezone":
+            settings.timezone = _valid_zone(value)
+        elif field in SETTING_LIMITS:
+            low, high = SETTING_LIMITS[field]
+            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+                raise ValidationFailed(f"{field} must be a whole number from {low} to {high}", field=field)
+            setattr(settings, field, value)
+        else:
+            raise ValidationFailed(f"{field} is not a booking setting", field=field)
+    return settings
+
+
+def _valid_zone(value) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError, TypeError):
+        raise ValidationFailed("timezone must be an IANA zone such as Europe/London", field="timezone") from None
+    return value
+
+
+def settings_json(settings: BookingSettings) -> dict:
+    return {"timezone": settings.timezone, **{field: getattr(settings, field) for field in SETTING_LIMITS}}

@@ -153,6 +153,11 @@ PATHS = {
     "/api/bookings/{booking_id}/reschedule": _booking_action("Move to a new start, keeping the credit", "Reschedule"),
     "/api/bookings/{booking_id}/no-show": _booking_action("Mark a started session a no-show (the plan's rule applies)"),
     "/api/bookings/{booking_id}/complete": _booking_action("Mark a started session completed"),
+    "/api/settings": {
+        "get": _op("The shop's booking rules", "settings", errors=(), ok=("200", "The settings", ref("Settings"))),
+        "patch": _op("Change some booking rules", "settings", body="SettingsPatch", errors=("Invalid",),
+                     ok=("200", "The settings after the change", ref("Settings"))),
+    },
     "/api/reports/liability": {"get": _op("What is still owed, per plan, unit and expiry month", "reports",
                                           errors=(), ok=("200", "The report", ref("Liability")))},
 }

@@ -84,7 +84,15 @@ BOOKING = {
 SESSION = {"service_id": ID, "resource_id": ID,
            "starts_at": {**INSTANT, "description": "Must carry an offset", "example": "2026-12-01T10:00:00+01:00"}}
 
+SETTINGS_FIELDS = {
+    "timezone": {**TEXT, "example": "Europe/London", "description": "IANA zone; starts as the shop's own"},
+    "slot_interval_minutes": _int(5, 240), "min_notice_minutes": _int(0, 43200), "horizon_days": _int(1, 730),
+    "cancel_cutoff_hours": _int(0, 720), "reschedule_cutoff_hours": _int(0, 720), "hold_minutes": _int(1, 120),
+}
+
 SCHEMAS = {
+    "Settings": _obj(SETTINGS_FIELDS, list(SETTINGS_FIELDS)),
+    "SettingsPatch": _obj(SETTINGS_FIELDS, example={"timezone": "America/New_York", "cancel_cutoff_hours": 12}),
     "Error": _obj({"error": TEXT, "code": {**TEXT, "example": "slot_unavailable"},
                    "field": {**TEXT, "description": "The input at fault (422 only)", "example": "service_ids[0]"}},
                   ("error", "code")),
