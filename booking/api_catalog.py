@@ -21,7 +21,10 @@ def service_json(service: Service) -> dict:
 def resource_json(resource: Resource) -> dict:
     return {"id": resource.id, "name": resource.name,
             "service_ids": sorted(s.id for s in resource.services if s.archived_at is None),
-            "weekly_hours": resource.weekly_hours, "created_at": resource.created_at.isoformat()}
+            "weekly_hours": resource.weekly_hours,
+            "exceptions": [{"starts_at": x.starts_at.isoformat(), "ends_at": x.ends_at.isoformat(), "kind": x.kind,
+                            "note": x.note} for x in sorted(resource.exceptions, key=lambda x: x.starts_at)],
+            "created_at": resource.created_at.isoformat()}
 
 
 def plan_json(plan: Plan) -> dict:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from booking.availability import WeeklyHours
 from booking.errors import NotFound, ValidationFailed
-from booking.models import Resource, Service
+from booking.models import Resource, ResourceException, Service
 
 MAX_NAME = 200  # the name/title columns' length (PlanTerms alone would allow 255)
 MAX_MINUTES = 24 * 60
@@ -192,7 +192,36 @@ def archive_service(session: Session, shop_id: int, service_id: int, *, now: dat
 
 # --- resources ---
 
-RESOURCE_FIELDS = {"name": read_name, "weekly_hours": _weekly_hours, "service_ids": _ids}
+def _exceptions(value, field: str) -> list[dict]:
+    """Dated time off ("closed") or extra hours ("open"): [{starts_at, ends_at, kind, note?}]."""
+    if not isinstance(value, list):
+        raise ValidationFailed("exceptions must be a list", field=field)
+    return [_exception(item, f"{field}[{i}]") for i, item in enumerate(value)]
+
+
+def _exception(item, field: str) -> dict:
+    if not isinstance(item, dict):
+        raise ValidationFailed("each exception is an object", field=field)
+    starts, ends = _instant(item.get("starts_at"), f"{field}.starts_at"), _instant(item.get("ends_at"), f"{field}.ends_at")
+    if ends <= starts:
+        raise ValidationFailed("ends_at must be after starts_at", field=f"{field}.ends_at")
+    if item.get("kind", "closed") not in ("closed", "open"):
+        raise ValidationFailed('kind is "closed" (time off) or "open" (extra hours)', field=f"{field}.kind")
+    return {"starts_at": starts, "ends_at": ends, "kind": item.get("kind", "closed"), "note": item.get("note")}
+
+
+def _instant(value, field: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise ValidationFailed("give an ISO 8601 time with its offset, e.g. 2026-12-24T09:00:00+00:00", field=field)
+    return moment
+
+
+RESOURCE_FIELDS = {"name": read_name, "weekly_hours": _weekly_hours, "service_ids": _ids,
+                   "exceptions": _exceptions}
 
 
 def list_resources(session: Session, shop_id: int) -> list[Resource]:
@@ -209,6 +238,7 @@ def create_resource(session: Session, shop_id: int, body) -> Resource:
     resource = Resource(shop_id=shop_id, name=values["name"], weekly_hours=values.get("weekly_hours", {}))
     resource.services = shop_services(session, shop_id, values.get("service_ids", []),
                                       lambda i: f"service_ids[{i}]")
+    resource.exceptions = [ResourceException(**x) for x in values.get("exceptions", [])]
     session.add(resource)
     session.flush()
     return resource
@@ -221,6 +251,8 @@ def update_resource(session: Session, shop_id: int, resource_id: int, body) -> R
     if "service_ids" in values:
         resource.services = shop_services(session, shop_id, values.pop("service_ids"),
                                           lambda i: f"service_ids[{i}]")
+    if "exceptions" in values:  # replaces the whole list
+        resource.exceptions = [ResourceException(**x) for x in values.pop("exceptions")]
     for name, value in values.items():
         setattr(resource, name, value)
     session.flush()

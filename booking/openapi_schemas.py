@@ -47,7 +47,12 @@ SERVICE_FIELDS = {
     "shopify_variant_id": _null({"type": "string", "pattern": "^[0-9]+$"}),
 }
 RESOURCE_FIELDS = {"name": NAME, "service_ids": {**IDS, "description": "The shop's services it performs"},
-                   "weekly_hours": ref("WeeklyHours")}
+                   "weekly_hours": ref("WeeklyHours"),
+                   "exceptions": {"type": "array", "description": "Dated time off or extra hours (replaces the list)",
+                                  "items": _obj({"starts_at": INSTANT, "ends_at": INSTANT,
+                                                 "kind": {"type": "string", "enum": ["closed", "open"]},
+                                                 "note": {"type": "string", "nullable": True}},
+                                                ("starts_at", "ends_at"))}}
 PLAN_FIELDS = {
     "title": NAME, "unit": UNIT,
     "quantity": _null({"oneOf": [DECIMAL, {"type": "number"}],

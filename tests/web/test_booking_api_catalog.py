@@ -173,3 +173,31 @@ def test_a_plan_reads_back_in_the_shape_it_was_posted(client, db_session):
 def test_catalog_calls_need_a_session_token(client, db_session):
     response = client.post("/api/services", json=MINIMAL["services"])
     assert response.status_code == 401 and response.get_json()["code"] == "invalid_session"
+
+
+def test_resource_time_off_removes_slots_and_extra_hours_add_them(client, db_session):
+    from tests.web.test_booking_api import slot_starts
+
+    api = shop_api(client, db_session)
+    spa = make_spa(api)
+    monday = a_monday()
+    exceptions = [{"starts_at": local(monday, 9), "ends_at": local(monday, 12), "kind": "closed", "note": "dentist"},
+                  {"starts_at": local(monday, 17), "ends_at": local(monday, 19), "kind": "open"}]
+    response = api.patch(f"/api/resources/{spa['resource']}", {"exceptions": exceptions})
+    assert response.status_code == 200
+    assert [x["note"] for x in response.get_json()["exceptions"]] == ["dentist", None]
+    starts = slot_starts(api, spa, monday)
+    assert starts[0].startswith(f"{monday.isoformat()}T12:00") and starts[-1].startswith(f"{monday.isoformat()}T18:00")
+
+
+def test_bad_exceptions_are_422_naming_the_item(client, db_session):
+    api = shop_api(client, db_session)
+    spa = make_spa(api)
+    for body, field in (({"exceptions": [{"starts_at": "2027-01-01T09:00", "ends_at": "2027-01-01T10:00+00:00"}]},
+                         "exceptions[0].starts_at"),
+                        ({"exceptions": [{"starts_at": "2027-01-01T10:00+00:00", "ends_at": "2027-01-01T09:00+00:00"}]},
+                         "exceptions[0].ends_at"),
+                        ({"exceptions": [{"starts_at": "2027-01-01T09:00+00:00", "ends_at": "2027-01-01T10:00+00:00",
+                                          "kind": "holiday"}]}, "exceptions[0].kind")):
+        response = api.patch(f"/api/resources/{spa['resource']}", body)
+        assert (response.status_code, response.get_json()["field"]) == (422, field)
