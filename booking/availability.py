@@ -29,6 +29,8 @@ Span = tuple[time, time]
 
 
 def _utc(value: datetime, name: str) -> datetime:
+    if isinstance(value, datetime) and value.tzinfo is UTC:
+        return value  # the hot path: everything past the edges is already UTC
     if not isinstance(value, datetime) or value.utcoffset() is None:
         raise ValueError(f"{name} must be a timezone-aware datetime, got {value!r}")
     # Arithmetic and comparison within one ZoneInfo ignore fold and offset changes; UTC has neither.
@@ -393,37 +395,40 @@ class _Sweep:
     """Occupancies sorted once, walked alongside candidate starts that only move forward."""
 
     def __init__(self, occupied: Iterable[Occupancy]) -> None:
-        self._pending = sorted(occupied, key=lambda o: o.start - o.buffer_before)
+        # Blocked ranges as plain datetimes, computed once: no Interval per candidate.
+        self._pending = sorted(((o.start - o.buffer_before, o.end + o.buffer_after, o) for o in occupied),
+                               key=lambda row: row[0])
         self._next = 0
-        self._active: list[tuple[datetime, int, Occupancy]] = []  # a heap keyed by blocked end
+        self._active: list = []  # a heap of (blocked end, order, blocked start, occupancy)
 
-    def near(self, reach: Interval) -> Iterator[Occupancy]:
-        """Occupancies whose blocked range may overlap `reach`; reach never moves backwards."""
-        while self._next < len(self._pending) and self._pending[self._next].blocked.start < reach.end:
-            occupancy = self._pending[self._next]
-            heapq.heappush(self._active, (occupancy.blocked.end, self._next, occupancy))
+    def near(self, reach_start: datetime, reach_end: datetime) -> list:
+        """Occupancies whose blocked range may overlap the reach; it never moves backwards."""
+        pending, active = self._pending, self._active
+        while self._next < len(pending) and pending[self._next][0] < reach_end:
+            blocked_start, blocked_end, occupancy = pending[self._next]
+            heapq.heappush(active, (blocked_end, self._next, blocked_start, occupancy))
             self._next += 1
-        while self._active and self._active[0][0] <= reach.start:
-            heapq.heappop(self._active)
-        return (occupancy for _, _, occupancy in self._active)
+        while active and active[0][0] <= reach_start:
+            heapq.heappop(active)
+        return active
 
 
 def _remaining_seats(start: datetime, request: SlotRequest, sweep: _Sweep) -> int:
     """Seats left in the session at `start`; 0 when anything else is in the way."""
-    session = Interval(start, start + request.duration)
-    reach = Interval(start - request.buffer_before, session.end + request.buffer_after)
+    end = start + request.duration
+    reach_start, reach_end = start - request.buffer_before, end + request.buffer_after
     taken = 0
-    for occupancy in sweep.near(reach):
-        if _same_class(occupancy, session, request.service_id):
-            taken += occupancy.seats
-        elif overlaps(reach, occupancy.session) or overlaps(session, occupancy.blocked):
+    # Raw datetimes, not Intervals: this runs for every candidate against every nearby booking.
+    # max(a, c) < min(b, d) is "overlaps" in a form that never counts an empty range.
+    for blocked_end, _, blocked_start, o in sweep.near(reach_start, reach_end):
+        if _same_class(o, start, end, request.service_id):
+            taken += o.seats
+        elif max(reach_start, o.start) < min(reach_end, o.end) or max(start, blocked_start) < min(end, blocked_end):
             return 0
     return max(0, request.capacity - taken)
 
 
-def _same_class(occupancy: Occupancy, session: Interval, service_id: int | None) -> bool:
-    return (
-        service_id is not None
-        and occupancy.service_id == service_id
-        and (occupancy.start, occupancy.end) == (session.start, session.end)
-    )
+def _same_class(occupancy: Occupancy, start: datetime, end: datetime, service_id: int | None) -> bool:
+    """A seat in the very same class session shares the slot instead of blocking it."""
+    return service_id is not None and occupancy.service_id == service_id \
+        and (occupancy.start, occupancy.end) == (start, end)

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -81,17 +81,19 @@ def _slot_request(service: Service, settings: BookingSettings, *, staff: bool) -
 
 def _occupancies(session: Session, resource_id: int, start: datetime, end: datetime, now: datetime,
                  exclude_booking_id: int | None = None) -> list[Occupancy]:
-    rows = session.execute(
-        select(Booking, Service).join(Service, Service.id == Booking.service_id)
-        .where(Booking.resource_id == resource_id, Booking.status.in_(OCCUPYING_STATUSES),
-               Booking.blocked_end > start, Booking.blocked_start < end)).all()
-    return [Occupancy(b.starts_at, b.ends_at, timedelta(minutes=s.buffer_before_minutes),
-                      timedelta(minutes=s.buffer_after_minutes), s.id, 1)
-            for b, s in rows if b.id != exclude_booking_id and not _lapsed_hold(b, now)]
-
-
-def _lapsed_hold(booking: Booking, now: datetime) -> bool:
-    return booking.status == "held" and booking.hold_expires_at is not None and booking.hold_expires_at <= now
+    # Only the columns availability needs: loading whole rows costs more than the slot maths.
+    query = (select(Booking.starts_at, Booking.ends_at, Booking.service_id, Service.buffer_before_minutes,
+                    Service.buffer_after_minutes)
+             .join(Service, Service.id == Booking.service_id)
+             .where(Booking.resource_id == resource_id, Booking.status.in_(OCCUPYING_STATUSES),
+                    Booking.blocked_end > start, Booking.blocked_start < end,
+                    # A hold whose time ran out no longer occupies anything.
+                    or_(Booking.status != "held", Booking.hold_expires_at.is_(None), Booking.hold_expires_at > now)))
+    if exclude_booking_id is not None:
+        query = query.where(Booking.id != exclude_booking_id)
+    return [Occupancy(row.starts_at, row.ends_at, timedelta(minutes=row.buffer_before_minutes),
+                      timedelta(minutes=row.buffer_after_minutes), row.service_id, 1)
+            for row in session.execute(query)]
 
 
 def resource_slots(session: Session, resource: Resource, service: Service, settings: BookingSettings,
