@@ -80,9 +80,28 @@ def test_fifty_requests_against_a_five_session_package_redeem_exactly_five(app, 
     assert len(bookings_on(app, ids["resource"])) == 5
 
 
-def test_postgresql_constraint_refuses_overlaps_even_without_the_lock(app, db_session):
-    if db_session.bind.dialect.name != "postgresql":
-        pytest.skip("the exclusion constraint is PostgreSQL's; SQLite serializes writers instead")
+def test_the_database_itself_backs_the_no_double_booking_rule(app, db_session):
+    """PostgreSQL: an exclusion constraint. SQLite: every transaction holds the write lock from BEGIN."""
+    if db_session.bind.dialect.name == "sqlite":
+        assert_sqlite_write_lock_is_taken_at_begin(app, db_session)
+    else:
+        assert_postgresql_refuses_overlaps_without_the_lock(db_session)
+
+
+def assert_sqlite_write_lock_is_taken_at_begin(app, db_session):
+    import sqlite3
+
+    db_session.connection()  # begins the transaction; nothing has been written yet
+    path = app.extensions["packbook.db"].engine.url.database
+    other = sqlite3.connect(path, timeout=0.1, isolation_level=None)
+    try:
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            other.execute("BEGIN IMMEDIATE")
+    finally:
+        other.close()
+
+
+def assert_postgresql_refuses_overlaps_without_the_lock(db_session):
     spa = make_spa(db_session)
     base = dict(shop_id=spa.shop.id, service_id=spa.service.id, resource_id=spa.resource.id,
                 customer_id=spa.customer.id, exclusive=True, status="confirmed", source="staff")
