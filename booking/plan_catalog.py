@@ -13,7 +13,8 @@ from booking.availability import DAY_NAMES
 from booking.catalog import live_row, live_rows, read_flag, read_name, read_object, shop_services
 from booking.errors import ValidationFailed
 from booking.models import Plan, Resource
-from booking.plans import VALIDITY_FIELDS, PlanTerms, Windows
+from booking.plan_input import VALIDITY_FIELDS
+from booking.plans import PlanTerms, Windows
 
 
 def list_plans(session: Session, shop_id: int) -> list[Plan]:
