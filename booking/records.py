@@ -139,3 +139,39 @@ class ActivityLog(Base):
     after: Mapped[dict | None] = mapped_column(JSONType)
     attention: Mapped[bool] = mapped_column(Boolean, default=False)  # shown in the admin's attention list
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Order(Base):
+    """A Shopify order as Packbook saw it: enough to find it from the booking link and to grant once."""
+
+    __tablename__ = "orders"
+    __table_args__ = (UniqueConstraint("shop_id", "shopify_order_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", **SHOP_FK))
+    shopify_order_id: Mapped[int] = mapped_column(BigInteger)  # ids exceed 2^53
+    name: Mapped[str | None] = mapped_column(String(50))
+    confirmation_number: Mapped[str | None] = mapped_column(String(50))
+    email: Mapped[str | None] = mapped_column(String(320))
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="SET NULL"))
+    financial_status: Mapped[str | None] = mapped_column(String(30))
+    lines: Mapped[list] = mapped_column(JSONType, default=list)  # [{line_item_id, variant_id, quantity, plan_id}]
+    shopify_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    granted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class OrderRefund(Base):
+    """A refund or cancellation, kept even when it arrives before the order is paid, applied once."""
+
+    __tablename__ = "order_refunds"
+    __table_args__ = (UniqueConstraint("shop_id", "refund_key"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", **SHOP_FK))
+    shopify_order_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    refund_key: Mapped[str] = mapped_column(String(100))  # the refund id, or "cancel:<order id>"
+    quantities: Mapped[dict] = mapped_column(JSONType)  # {line item id: quantity}, or {"*": "all"}
+    applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from db import get_db, utcnow
 from shopify_app.models import Shop
-from webhooks import compliance, shops
+from webhooks import compliance, orders, shops
 from webhooks.models import EventStatus, WebhookEvent
 from webhooks.queue import SWEEP_INTERVAL, get_queue
 
@@ -26,6 +26,11 @@ HANDLERS: dict[str, Handler] = {
     "customers/data_request": compliance.handle_data_request,
     "customers/redact": compliance.handle_customer_redact,
     "shop/redact": compliance.handle_shop_redact,
+    "orders/create": orders.handle_order_created,
+    "orders/updated": orders.handle_order_created,
+    "orders/paid": orders.handle_order_paid,
+    "orders/cancelled": orders.handle_order_cancelled,
+    "refunds/create": orders.handle_refund,
 }
 RUN_FOR_UNINSTALLED_SHOPS = {"app/uninstalled", "customers/data_request", "customers/redact", "shop/redact"}
 FINAL_STATUSES = {EventStatus.DONE.value, EventStatus.SKIPPED.value, EventStatus.UNHANDLED.value}

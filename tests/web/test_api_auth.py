@@ -57,9 +57,9 @@ def test_api_call_from_a_shop_without_a_token_runs_the_token_exchange(client, db
 
 def test_shop_a_cannot_see_shop_bs_webhook_counts(client, db_session):
     a, b = make_shop(db_session), make_shop(db_session)
-    deliver(client, "orders/paid", sample("orders/paid"), shop=b.domain)
-    deliver(client, "orders/paid", sample("orders/paid"), shop=b.domain)
-    deliver(client, "orders/paid", sample("orders/paid"), shop=a.domain)
+    deliver(client, "customers/update", sample("customers/update"), shop=b.domain)
+    deliver(client, "customers/update", sample("customers/update"), shop=b.domain)
+    deliver(client, "customers/update", sample("customers/update"), shop=a.domain)
     counts_a = client.get("/api/webhook-events/summary", headers=bearer(a.domain)).get_json()["counts"]
     counts_b = client.get("/api/webhook-events/summary", headers=bearer(b.domain)).get_json()["counts"]
     assert counts_a == {"unhandled": 1} and counts_b == {"unhandled": 2}

@@ -1,0 +1,242 @@
+"""From Shopify purchases to packages: grant once per unit, revoke what a refund or cancellation
+takes back, and keep refunds that arrive before the payment until it does.
+
+Shopify delivers at least once and in any order, so every function here is idempotent: the
+(order, line item, unit index) key makes a repeat grant a no-op, and refunds are stored by id and
+applied once.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from booking.accounts import entitlement_state, log_activity, plain, shop_zone, write_entry
+from booking.ledger import Entry, grant_entries
+from booking.models import Plan, PlanVariant
+from booking.plans import PlanTerms
+from booking.records import Booking, Customer, Entitlement, Order, OrderRefund
+
+ALL = "*"
+
+
+@dataclass(frozen=True)
+class OrderLine:
+    line_item_id: int
+    variant_id: str | None
+    quantity: int
+    unit_price: Decimal
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class OrderFacts:
+    order_id: int
+    name: str | None
+    confirmation_number: str | None
+    email: str | None
+    customer_id: int | None
+    currency: str | None
+    financial_status: str | None
+    updated_at: datetime | None
+    lines: tuple[OrderLine, ...] = field(default_factory=tuple)
+
+    @property
+    def is_paid(self) -> bool:
+        return self.financial_status in ("paid", "partially_refunded", "refunded")
+
+
+def record_order(session: Session, shop_id: int, facts: OrderFacts) -> Order:
+    """Store (or update) the order's facts; an update older than what we hold changes nothing."""
+    order = _locked_order(session, shop_id, facts.order_id)
+    if order.shopify_updated_at and facts.updated_at and facts.updated_at < order.shopify_updated_at:
+        return order  # a stale delivery (retries carry the original payload)
+    mapping = _mapping(session, shop_id, facts.lines)
+    order.name, order.confirmation_number, order.email = facts.name, facts.confirmation_number, _email(facts.email)
+    order.financial_status, order.shopify_updated_at = facts.financial_status, facts.updated_at
+    order.customer_id = customer_for(session, shop_id, facts.customer_id, facts.email).id \
+        if (facts.customer_id or facts.email) else None
+    order.lines = [{"line_item_id": str(line.line_item_id), "variant_id": line.variant_id, "quantity": line.quantity,
+                    "plan_id": mapping[line.variant_id].plan_id if line.variant_id in mapping else None}
+                   for line in facts.lines]
+    session.flush()
+    return order
+
+
+def _locked_order(session: Session, shop_id: int, order_id: int) -> Order:
+    """The order's row, locked; created if new (two deliveries racing to create it both end up here)."""
+    query = select(Order).where(Order.shop_id == shop_id, Order.shopify_order_id == order_id).with_for_update()
+    order = session.scalar(query)
+    if order is None:
+        try:
+            with session.begin_nested():
+                session.add(Order(shop_id=shop_id, shopify_order_id=order_id, lines=[]))
+                session.flush()
+        except IntegrityError:
+            pass  # the other delivery created it first
+        order = session.scalar(query)
+    return order
+
+
+def _email(value: str | None) -> str | None:
+    return value.strip().lower() if value and value.strip() else None
+
+
+def _mapping(session: Session, shop_id: int, lines) -> dict[str, PlanVariant]:
+    variants = {line.variant_id for line in lines if line.variant_id}
+    if not variants:
+        return {}
+    rows = session.scalars(select(PlanVariant).where(PlanVariant.shop_id == shop_id,
+                                                     PlanVariant.variant_id.in_(variants)))
+    return {row.variant_id: row for row in rows}
+
+
+def customer_for(session: Session, shop_id: int, shopify_customer_id: int | None, email: str | None) -> Customer:
+    """The shop's customer by Shopify id, else a guest keyed by email; a guest is merged once its id appears."""
+    email = _email(email)
+    by_id = session.scalar(select(Customer).where(Customer.shop_id == shop_id,
+                                                  Customer.shopify_customer_id == shopify_customer_id)) \
+        if shopify_customer_id else None
+    guest = session.scalar(select(Customer).where(Customer.shop_id == shop_id, Customer.email == email,
+                                                  Customer.shopify_customer_id.is_(None))) if email else None
+    if by_id is None and guest is not None and shopify_customer_id:
+        guest.shopify_customer_id = shopify_customer_id  # the guest turns out to be this customer
+        return guest
+    if by_id is not None and guest is not None:
+        _merge(session, guest, into=by_id)
+    customer = by_id or guest
+    if customer is None:
+        customer = Customer(shop_id=shop_id, shopify_customer_id=shopify_customer_id, email=email)
+        session.add(customer)
+        session.flush()
+    elif email and not customer.email and customer.redacted_at is None:
+        customer.email = email
+    return customer
+
+
+def _merge(session: Session, guest: Customer, *, into: Customer) -> None:
+    for model in (Entitlement, Booking, Order):
+        session.query(model).filter(model.customer_id == guest.id).update({"customer_id": into.id})
+    session.delete(guest)
+    session.flush()
+
+
+def grant_for_order(session: Session, shop_id: int, facts: OrderFacts, *, now: datetime) -> int:
+    """One package per purchased unit of each mapped line, keyed (order, line, unit): repeats add nothing."""
+    order = record_order(session, shop_id, facts)
+    customer = session.get(Customer, order.customer_id) if order.customer_id else None
+    if customer is None:
+        return 0  # no customer and no email: nobody to give it to (kept on the order for reconciliation)
+    mapping, added = _mapping(session, shop_id, facts.lines), 0
+    for line in facts.lines:
+        if line.variant_id in mapping:
+            added += _grant_line(session, shop_id, order, customer, line, mapping[line.variant_id], facts, now)
+    order.granted_at = order.granted_at or now
+    apply_refunds(session, shop_id, facts.order_id, now=now)
+    return added
+
+
+def _grant_line(session, shop_id, order, customer, line, variant, facts, now) -> int:
+    plan = session.get(Plan, variant.plan_id)
+    terms = PlanTerms.from_json(plan.terms)
+    units = line.quantity * variant.units_per_item
+    existing = set(session.scalars(select(Entitlement.unit_index).where(
+        Entitlement.shop_id == shop_id, Entitlement.order_id == facts.order_id,
+        Entitlement.line_item_id == line.line_item_id)))
+    added = 0
+    for unit_index in range(units):
+        if unit_index not in existing and _grant_unit(session, shop_id, customer, plan, terms, line, variant,
+                                                      facts, unit_index, now):
+            added += 1
+    return added
+
+
+def _grant_unit(session, shop_id, customer, plan, terms, line, variant, facts, unit_index, now) -> bool:
+    entitlement = Entitlement(
+        shop_id=shop_id, customer_id=customer.id, plan_id=plan.id, terms=terms.to_json(), source="order",
+        order_id=facts.order_id, line_item_id=line.line_item_id, unit_index=unit_index,
+        price_paid=(line.unit_price / variant.units_per_item).quantize(Decimal("0.01")), currency=facts.currency,
+        starts_at=now, expires_at=terms.validity.expires_at(now, shop_zone(session, shop_id)), status="active")
+    try:
+        with session.begin_nested():  # a concurrent delivery of the same order may win the unique key
+            session.add(entitlement)
+            session.flush()
+    except IntegrityError:
+        return False
+    for entry in grant_entries(terms, at=now):
+        write_entry(session, entitlement, entry, "system:order")
+    return True
+
+
+def record_refund(session: Session, shop_id: int, order_id: int, refund_key: str, quantities: dict,
+                  *, now: datetime) -> int:
+    """Keep a refund (or cancellation) by its id, then apply it if the order's packages exist yet."""
+    exists = session.scalar(select(OrderRefund.id).where(OrderRefund.shop_id == shop_id,
+                                                         OrderRefund.refund_key == refund_key))
+    if exists is None:
+        try:
+            with session.begin_nested():
+                session.add(OrderRefund(shop_id=shop_id, shopify_order_id=order_id, refund_key=refund_key,
+                                        quantities={str(k): v for k, v in quantities.items()}))
+                session.flush()
+        except IntegrityError:
+            pass  # the same refund delivered twice at once
+    return apply_refunds(session, shop_id, order_id, now=now)
+
+
+def apply_refunds(session: Session, shop_id: int, order_id: int, *, now: datetime) -> int:
+    """Apply every stored, unapplied refund of a granted order; returns how many packages were revoked."""
+    order = session.scalar(select(Order).where(Order.shop_id == shop_id, Order.shopify_order_id == order_id))
+    if order is None or order.granted_at is None:
+        return 0  # refund before paid: kept until the paid event grants
+    refunds = session.scalars(select(OrderRefund).where(
+        OrderRefund.shop_id == shop_id, OrderRefund.shopify_order_id == order_id,
+        OrderRefund.applied_at.is_(None)).order_by(OrderRefund.id).with_for_update()).all()
+    revoked = 0
+    for refund in refunds:
+        revoked += _apply(session, shop_id, order, refund, now)
+        refund.applied_at = now
+    return revoked
+
+
+def _apply(session, shop_id, order, refund, now) -> int:
+    revoked = 0
+    for line in order.lines:
+        line_item_id = int(line["line_item_id"])
+        quantity = line["quantity"] if ALL in refund.quantities else refund.quantities.get(str(line_item_id), 0)
+        if quantity and line.get("plan_id"):
+            revoked += _revoke_units(session, shop_id, order, line_item_id, int(quantity), refund.refund_key, now)
+    return revoked
+
+
+def _revoke_units(session, shop_id, order, line_item_id, quantity, reason_key, now) -> int:
+    variant = session.scalar(select(PlanVariant).where(
+        PlanVariant.shop_id == shop_id, PlanVariant.variant_id == next(
+            (l["variant_id"] for l in order.lines if int(l["line_item_id"]) == line_item_id), None)))
+    units = quantity * (variant.units_per_item if variant else 1)
+    # Take back the highest unit numbers first, skipping units an earlier refund already took.
+    candidates = session.scalars(select(Entitlement).where(
+        Entitlement.shop_id == shop_id, Entitlement.order_id == order.shopify_order_id,
+        Entitlement.line_item_id == line_item_id, Entitlement.status != "revoked")
+        .order_by(Entitlement.unit_index.desc()).with_for_update()).all()
+    for entitlement in candidates[:units]:
+        _revoke_unused(session, shop_id, entitlement, reason_key)
+    return min(units, len(candidates))
+
+
+def _revoke_unused(session, shop_id, entitlement, reason_key) -> None:
+    state = entitlement_state(session, entitlement)
+    left = state.remaining
+    if left:
+        write_entry(session, entitlement, Entry("revoke", -left, state.terms.ledger_unit,
+                                                reason=f"refund {reason_key}"), "system:refund")
+    used = state.used
+    entitlement.status = "revoked"
+    # Credit already used is never taken back silently: the merchant sees it in the attention list.
+    log_activity(session, shop_id, "system:refund", "refund", entitlement, reason=f"refund {reason_key}",
+                 before={"remaining": plain(left), "used": plain(used)}, after={"status": "revoked"},
+                 attention=bool(used))
