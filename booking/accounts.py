@@ -230,6 +230,10 @@ def update_booking_settings(session: Session, shop_id: int, changes: dict) -> Bo
     for field, value in changes.items():
         if field == "timezone":
             settings.timezone = _valid_zone(value)
+        elif field == "grant_on_create":
+            if not isinstance(value, bool):
+                raise ValidationFailed("grant_on_create is true or false", field=field)
+            settings.grant_on_create = value
         elif field in SETTING_LIMITS:
             low, high = SETTING_LIMITS[field]
             if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
@@ -249,4 +253,5 @@ def _valid_zone(value) -> str:
 
 
 def settings_json(settings: BookingSettings) -> dict:
-    return {"timezone": settings.timezone, **{field: getattr(settings, field) for field in SETTING_LIMITS}}
+    return {"timezone": settings.timezone, "grant_on_create": bool(settings.grant_on_create),
+            **{field: getattr(settings, field) for field in SETTING_LIMITS}}

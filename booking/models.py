@@ -7,6 +7,7 @@ from decimal import Decimal
 from sqlalchemy import (Boolean, CheckConstraint, ForeignKey, Index, Integer, Numeric, String, Table, Column,
                         Text, UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.sql.expression import false as sa_false
 
 from db import Base, JSONType, UTCDateTime, utcnow
 
@@ -33,6 +34,8 @@ class BookingSettings(Base):
     cancel_cutoff_hours: Mapped[int] = mapped_column(Integer, default=24)
     reschedule_cutoff_hours: Mapped[int] = mapped_column(Integer, default=24)
     hold_minutes: Mapped[int] = mapped_column(Integer, default=15)
+    # Grant on orders/create when the order is already paid then, instead of waiting for orders/paid.
+    grant_on_create: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
 
 
 class Service(Base):

@@ -93,6 +93,7 @@ SETTINGS_FIELDS = {
     "timezone": {**TEXT, "example": "Europe/London", "description": "IANA zone; starts as the shop's own"},
     "slot_interval_minutes": _int(5, 240), "min_notice_minutes": _int(0, 43200), "horizon_days": _int(1, 730),
     "cancel_cutoff_hours": _int(0, 720), "reschedule_cutoff_hours": _int(0, 720), "hold_minutes": _int(1, 120),
+    "grant_on_create": {**FLAG, "description": "Grant packages on orders/create for orders already paid then"},
 }
 
 SCHEMAS = {

@@ -7,6 +7,7 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy.orm import Session
 
 from booking import purchases
+from booking.accounts import booking_settings
 from db import utcnow
 from shopify_app.models import Shop
 from webhooks.models import EventStatus, WebhookEvent
@@ -49,8 +50,13 @@ def handle_order_paid(session: Session, shop: Shop, event: WebhookEvent) -> Even
 
 
 def handle_order_created(session: Session, shop: Shop, event: WebhookEvent) -> EventStatus:
-    """orders/create and orders/updated: record the order; grant nothing until it is paid."""
-    purchases.record_order(session, shop.id, order_facts(event.payload))
+    """orders/create and orders/updated: record the order; grant nothing until it is paid,
+    unless the merchant opted in to granting orders already paid when they are created."""
+    facts = order_facts(event.payload)
+    if event.topic == "orders/create" and facts.is_paid and booking_settings(session, shop.id).grant_on_create:
+        purchases.grant_for_order(session, shop.id, facts, now=utcnow())
+    else:
+        purchases.record_order(session, shop.id, facts)
     return EventStatus.DONE
 
 

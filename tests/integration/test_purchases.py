@@ -185,3 +185,15 @@ def test_the_same_order_delivered_concurrently_grants_once(app, committed_shops)
 
         events = session.scalars(select(WebhookEvent.status).where(WebhookEvent.shop_domain == domain)).all()
         assert events == ["done"] * 10  # no delivery failed on the race; none needs a retry
+
+
+def test_orders_create_grants_an_already_paid_order_only_where_the_merchant_opted_in(client, db_session):
+    spa = mapped_spa(db_session)
+    deliver(client, "orders/create", paid_order(), shop=spa.shop.domain)
+    assert packages(db_session, spa.shop.id) == []
+    accounts.update_booking_settings(db_session, spa.shop.id, {"grant_on_create": True})
+    db_session.commit()
+    deliver(client, "orders/create", paid_order(), shop=spa.shop.domain)
+    assert len(packages(db_session, spa.shop.id)) == 1
+    deliver(client, "orders/paid", paid_order(), shop=spa.shop.domain)  # the paid event later adds nothing
+    assert len(packages(db_session, spa.shop.id)) == 1
