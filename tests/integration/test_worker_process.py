@@ -61,3 +61,45 @@ def test_worker_process_handles_queued_and_swept_deliveries_visible_in_healthz(
     assert done, output[-3000:]
     after = client.get("/healthz").get_json()["database"]["webhook_events"]["done"]
     assert after >= before + 2
+
+
+def test_a_signed_paid_order_becomes_packages_visible_through_the_api(rq_app, database_url, redis_url,
+                                                                       committed_shops):
+    """End to end: POST /webhooks → rq on real Redis → a `flask worker` process → GET the customer's packages."""
+    import time as clock
+
+    from booking.models import PlanVariant
+    from shopify_app.session_tokens import mint_session_token
+    from tests.support.booking import make_spa
+    from tests.support.factories import API_KEY, API_SECRET
+
+    with rq_app.extensions["packbook.db"].transaction() as session:
+        spa = make_spa(session)
+        session.add(PlanVariant(shop_id=spa.shop.id, plan_id=spa.plan.id, variant_id="39072856"))
+        shop = spa.shop.domain
+    committed_shops.append(shop)
+    order = sample("orders/paid")
+    order["financial_status"] = "paid"
+    order["line_items"][0].update(variant_id=39072856, quantity=2)
+    client = rq_app.test_client()
+    assert deliver(client, "orders/paid", order, shop=shop).status_code == 200
+
+    working = rq_app.extensions["packbook.queue"]
+    env = cli_env(app_config(database_url, redis_url, PACKBOOK_QUEUE_NAME=working.name))
+    worker = subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", "worker"], cwd=ROOT, env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    token = lambda: mint_session_token(shop, api_key=API_KEY, secret=API_SECRET, now=int(clock.time()))
+    customer_id = order["customer"]["id"]
+
+    def packages():
+        response = client.get(f"/api/customers/{customer_id}/entitlements",
+                              headers={"Authorization": f"Bearer {token()}"})
+        return response.get_json()["entitlements"]
+
+    try:
+        arrived = wait_until(lambda: len(packages()) == 2)
+    finally:
+        worker.terminate()
+        output = worker.communicate(timeout=30)[0]
+    assert arrived, output[-3000:]
+    assert {(p["title"], p["remaining"], p["status"]) for p in packages()} == {("5x massage", "5", "active")}
