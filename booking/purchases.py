@@ -172,6 +172,12 @@ def _grant_unit(session, shop_id, customer, plan, terms, line, variant, facts, u
     return True
 
 
+def is_unassignable(session: Session, shop_id: int, order_id: int) -> bool:
+    """A paid order with mapped lines but no customer or email: nobody to grant to, so the merchant must look."""
+    order = session.scalar(select(Order).where(Order.shop_id == shop_id, Order.shopify_order_id == order_id))
+    return order is not None and order.customer_id is None and any(line.get("plan_id") for line in order.lines)
+
+
 def record_refund(session: Session, shop_id: int, order_id: int, refund_key: str, quantities: dict,
                   *, now: datetime) -> int:
     """Keep a refund (or cancellation) by its id, then apply it if the order's packages exist yet."""

@@ -49,3 +49,42 @@ query ProductVariant($id: ID!) {
   }
 }
 """
+
+RECENT_ORDERS = """
+query RecentOrders($query: String!, $first: Int!, $after: String) {
+  orders(first: $first, after: $after, query: $query, sortKey: UPDATED_AT) {
+    nodes {
+      id
+      legacyResourceId
+      name
+      confirmationNumber
+      email
+      currencyCode
+      displayFinancialStatus
+      cancelledAt
+      updatedAt
+      customer { legacyResourceId }
+      lineItems(first: 100) {
+        nodes {
+          id
+          title
+          quantity
+          variant { legacyResourceId }
+          originalUnitPriceSet { shopMoney { amount } }
+        }
+      }
+      refunds(first: 50) {
+        legacyResourceId
+        refundLineItems(first: 100) { nodes { quantity lineItem { id } } }
+      }
+    }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+"""
+
+ORDERS_COUNT = """
+query OrdersCount($query: String!) {
+  ordersCount(query: $query, limit: null) { count precision }
+}
+"""

@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import click
 import requests
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
 from db import get_db
@@ -104,6 +104,47 @@ def signed_headers(topic: str, shop: str, body: bytes, secret: str) -> dict:
             "X-Shopify-Hmac-Sha256": sign_webhook(body, secret)}
 
 
+@click.command("reconcile")
+@click.option("--shop", "shop_domain", help="Only this shop (default: every installed shop).")
+@click.option("--since", default="24h", show_default=True,
+              help="How far back: an ISO 8601 time, or hours like 6h, or days like 3d.")
+@with_appcontext
+def reconcile_command(shop_domain: str | None, since: str):
+    """Apply what lost webhooks missed, from the Admin API's recently updated orders."""
+    from webhooks.reconcile import Summary, installed_shop_ids, reconcile_shop
+
+    start = _since(since)
+    shop_ids = installed_shop_ids(sanitize_shop(shop_domain) if shop_domain else None)
+    if shop_domain and not shop_ids:
+        raise click.ClickException(f"{shop_domain} is not an installed shop")
+    total = Summary()
+    for shop_id in shop_ids:
+        progress = {}
+
+        def start_bar(total: int, shop_id=shop_id) -> None:
+            progress["bar"] = click.progressbar(length=total, label=f"shop {shop_id}", show_pos=True)
+
+        summary = reconcile_shop(shop_id, start, on_total=start_bar, on_order=lambda: progress["bar"].update(1))
+        if "bar" in progress:
+            progress["bar"].render_finish()
+        for key, value in summary.as_dict().items():
+            setattr(total, key, getattr(total, key) + value)
+    click.echo("orders seen {orders_seen}, grants added {grants_added}, revocations added {revocations_added}, "
+               "conflicts {conflicts}".format(**total.as_dict()))
+
+
+def _since(value: str) -> datetime:
+    units = {"h": "hours", "d": "days"}
+    if value[-1:] in units and value[:-1].isdigit():
+        return datetime.now(timezone.utc) - timedelta(**{units[value[-1]]: int(value[:-1])})
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter("use an ISO 8601 time or a duration like 6h or 3d", param_hint="--since") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
 def register(app: Flask) -> None:
+    app.cli.add_command(reconcile_command)
     app.cli.add_command(webhooks_group)
     app.cli.add_command(webhook_group)

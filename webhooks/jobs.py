@@ -111,6 +111,7 @@ def _sweepable(now: datetime):
 
 
 EXPIRY_INTERVAL = 15 * 60
+RECONCILE_INTERVAL = 15 * 60
 
 
 def periodic_sweep() -> None:
@@ -122,6 +123,10 @@ def periodic_sweep() -> None:
             log.info("sweep re-enqueued %d webhook events", count)
     if queue.acquire_lock("expire-packages", ttl=EXPIRY_INTERVAL):
         expire_packages()
+    if not queue.inline and queue.acquire_lock("reconcile", ttl=RECONCILE_INTERVAL):
+        from webhooks.reconcile import schedule_reconciliation
+
+        log.info("scheduled reconciliation for %d shops", schedule_reconciliation())
 
 
 def expire_packages(now: datetime | None = None) -> int:
