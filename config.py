@@ -39,6 +39,7 @@ class Settings:
     shopify_admin_origin: str | None = None
     demo_mode: bool = False
     queue_name: str = "packbook"
+    reconcile_minutes: int = 15
     extra: dict = field(default_factory=dict)
 
     @property
@@ -73,6 +74,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         shopify_admin_origin=_optional_url(env, "SHOPIFY_ADMIN_ORIGIN", ("http", "https")),
         demo_mode=demo,
         queue_name=_queue_name(env),
+        reconcile_minutes=_minutes(env, "PACKBOOK_RECONCILE_MINUTES", default=15),
     )
 
 
@@ -108,6 +110,15 @@ def _optional_url(env: Mapping[str, str], name: str, schemes: tuple[str, ...]) -
     if urlsplit(value).scheme not in schemes:
         raise ConfigError(name, f"must start with one of {', '.join(s + '://' for s in schemes)}")
     return value.rstrip("/")
+
+
+def _minutes(env: Mapping[str, str], name: str, *, default: int) -> int:
+    value = (env.get(name) or "").strip()
+    if not value:
+        return default
+    if not value.isdigit() or int(value) > 24 * 60:
+        raise ConfigError(name, "must be a whole number of minutes from 0 (off) to 1440")
+    return int(value)
 
 
 def _queue_name(env: Mapping[str, str]) -> str:

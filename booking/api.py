@@ -116,4 +116,6 @@ def money(amount: Decimal | None) -> str | None:
     return None if amount is None else str(Decimal(amount).quantize(Decimal("0.01")))
 
 
-from booking import api_accounts, api_bookings, api_catalog, api_settings  # noqa: E402,F401  (routes on `bp`)
+# The route modules register on `bp`, so they are imported last.
+from booking import (api_accounts, api_bookings, api_catalog, api_settings,  # noqa: E402,F401
+                     api_variants)

@@ -70,3 +70,10 @@ class ValidationFailed(BookingError):
 
     def __init__(self, message: str, *, field: str):
         super().__init__(message, field=field)
+
+
+class VariantAlreadyMapped(BookingError):
+    """A Shopify variant grants at most one plan per shop, or an order could not say what it sold."""
+
+    code = "variant_already_mapped"
+    default_message = "this variant already grants a plan"

@@ -12,8 +12,11 @@ ERRORS = {
                     "header)",
     "NotFound": "No such id in this shop (another shop's ids are unknown here too)",
     "Conflict": "A booking rule said no; `code` says which (slot_unavailable, insufficient_credit, "
-                "outside_package_window, not_eligible, entitlement_expired, cutoff_passed, invalid_transition)",
+                "outside_package_window, not_eligible, entitlement_expired, cutoff_passed, invalid_transition, "
+                "variant_already_mapped)",
     "Invalid": "Bad input; `field` names it, e.g. `service_ids[0]` or `sessions[1].starts_at`",
+    "ShopifyUnavailable": "Shopify could not be reached, throttled us or refused the token (code "
+                          "shopify_unavailable); nothing was changed, try again",
 }
 
 
@@ -46,7 +49,8 @@ def _op(summary: str, tag: str, *, ok: tuple | None = None, body: str | dict | N
     else:
         errors = ("Unauthorized", *errors)
     for name in errors:
-        responses[{"Unauthorized": "401", "NotFound": "404", "Conflict": "409", "Invalid": "422"}[name]] = {
+        responses[{"Unauthorized": "401", "NotFound": "404", "Conflict": "409", "Invalid": "422",
+                   "ShopifyUnavailable": "502"}[name]] = {
             "$ref": f"#/components/responses/{name}"}
     return operation
 
@@ -76,6 +80,7 @@ def _crud(plural: str, singular: str, schema: str, tag: str, note: str = "") -> 
 
 
 _BOOKING = [_path("booking_id", "The booking's id")]
+_PLAN = [_path("plan_id", "The plan's id")]
 _ENTITLEMENT = [_path("entitlement_id", "The package's id")]
 _CUSTOMER = [_path("customer_id", "The Shopify customer id (numeric)")]
 _WHEN = {"type": "string", "description": "ISO 8601 date-time with an offset, or a date (local midnight in the "
@@ -105,6 +110,30 @@ PATHS = {
     **_crud("plans", "plan", "Plan", "catalog",
             "; new terms apply to future purchases only (sold packages keep theirs). A key sent replaces the "
             "current value and null clears it; setting one validity field clears the others"),
+    "/api/plans/{plan_id}/variants": {
+        "get": _op("The Shopify variants that grant the plan, titled as Shopify has them now", "catalog",
+                   params=_PLAN, errors=("NotFound", "ShopifyUnavailable"),
+                   description="Archived plans answer too. A variant deleted in Shopify has null titles.",
+                   ok=("200", "The mappings", _list_of("variants", "PlanVariant"))),
+        "post": _op("Make a Shopify variant grant the plan", "catalog", params=_PLAN, body="PlanVariantInput",
+                    errors=("NotFound", "Conflict", "Invalid", "ShopifyUnavailable"),
+                    description="The variant must exist in the shop (else 422 on `variant_id`). A variant grants "
+                                "at most one plan per shop: mapping it again, to this plan or another, is a 409 "
+                                "`variant_already_mapped` naming the plan that has it (delete that mapping first).",
+                    ok=("201", "The mapping", ref("PlanVariant"))),
+    },
+    "/api/plans/{plan_id}/variants/{variant_id}": {"delete": _op(
+        "Stop the variant granting the plan; packages already sold stay", "catalog",
+        params=[*_PLAN, {**_path("variant_id", "The numeric Shopify variant id"),
+                         "schema": {"type": "string", "pattern": "^[0-9]+$"}}],
+        errors=("NotFound", "Invalid"), ok=("204", "Removed", None))},
+    "/api/shopify/products": {"get": _op(
+        "Search the shop's products for the variant picker (20 a page)", "catalog",
+        errors=("Invalid", "ShopifyUnavailable"),
+        params=[_query("query", "Shopify search syntax, e.g. `yoga` or `status:active`; empty lists the most "
+                       "recently changed products", {"type": "string", "maxLength": 200}),
+                _query("after", "page_info.end_cursor of the previous page", {"type": "string"})],
+        ok=("200", "A page of products; each variant says which plan it grants here", ref("ProductPage")))},
     "/api/customers/{customer_id}/entitlements": {
         "get": _op("A customer's packages, oldest first", "packages", params=_CUSTOMER, errors=(),
                    description="A customer Packbook has never seen has no packages: the list is empty (not 404).",

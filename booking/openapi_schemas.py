@@ -96,6 +96,17 @@ SETTINGS_FIELDS = {
     "grant_on_create": {**FLAG, "description": "Grant packages on orders/create for orders already paid then"},
 }
 
+SHOPIFY_ID = {"type": "string", "pattern": "^[0-9]+$", "description": "Numeric Shopify id as a string (ids exceed "
+                                                                    "2^53)", "example": "44012345678901"}
+PLAN_VARIANT = {"id": ID, "plan_id": ID, "variant_id": SHOPIFY_ID,
+                "variant_gid": {**TEXT, "example": "gid://shopify/ProductVariant/44012345678901"},
+                "units_per_item": _int(1, 1000),
+                "title": {**_null(TEXT), "description": "The variant's title in Shopify; null once deleted there"},
+                "product_title": _null(TEXT)}
+SHOPIFY_VARIANT = {"id": SHOPIFY_ID, "gid": TEXT, "title": TEXT, "sku": _null(TEXT),
+                   "price": {**MONEY, "description": "Shopify's decimal string"},
+                   "mapped_plan_id": {**_null(ID), "description": "The plan this variant grants in this shop"}}
+
 SCHEMAS = {
     "Settings": _obj(SETTINGS_FIELDS, list(SETTINGS_FIELDS)),
     "SettingsPatch": _obj(SETTINGS_FIELDS, example={"timezone": "America/New_York", "cancel_cutoff_hours": 12}),
@@ -122,6 +133,19 @@ SCHEMAS = {
     "PlanInput": _obj(PLAN_FIELDS, ("title", "unit"), example={
         "title": "5x massage", "unit": "sessions", "quantity": 5, "service_ids": [1]}),
     "PlanPatch": _obj(PLAN_FIELDS, example={"quantity": 6}),
+    "PlanVariant": _obj(PLAN_VARIANT, list(PLAN_VARIANT)),
+    "PlanVariantInput": _obj({
+        "variant_id": {"oneOf": [ID, {**TEXT, "pattern": r"^([0-9]+|gid://shopify/ProductVariant/[0-9]+)$"}],
+                       "description": "Numeric id, its string, or the GraphQL gid (ids exceed 2^53: prefer strings)"},
+        "units_per_item": {**_int(1, 1000), "default": 1, "description": "Packages granted per item bought"}},
+        ("variant_id",), example={"variant_id": "gid://shopify/ProductVariant/44012345678901"}),
+    "ShopifyVariant": _obj(SHOPIFY_VARIANT, list(SHOPIFY_VARIANT)),
+    "ShopifyProduct": _obj({"id": SHOPIFY_ID, "gid": TEXT, "title": TEXT, "status": {
+        "type": "string", "enum": ["ACTIVE", "ARCHIVED", "DRAFT", "UNLISTED"]}, "image_url": _null(TEXT),
+        "variants": {"type": "array", "items": ref("ShopifyVariant")}}, ("id", "gid", "title", "status", "variants")),
+    "ProductPage": _obj({"products": {"type": "array", "items": ref("ShopifyProduct")},
+                         "page_info": _obj({"has_next_page": FLAG, "end_cursor": _null(TEXT)},
+                                           ("has_next_page", "end_cursor"))}, ("products", "page_info")),
     "Entitlement": _obj(ENTITLEMENT, list(ENTITLEMENT)),
     "Assignment": _obj({"plan_id": ID}, ("plan_id",), example={"plan_id": 3}),
     "LedgerEntry": _obj({"id": ID, "kind": {"type": "string", "enum": [

@@ -88,3 +88,30 @@ query OrdersCount($query: String!) {
   ordersCount(query: $query, limit: null) { count precision }
 }
 """
+
+# The product picker's first page before the merchant types anything: most recently changed first.
+PRODUCTS_RECENT = """
+query ProductsRecent($first: Int!, $after: String) {
+  products(first: $first, after: $after, sortKey: UPDATED_AT, reverse: true) {
+    nodes {
+      id
+      title
+      status
+      featuredMedia { preview { image { url } } }
+      variants(first: 50) {
+        nodes { id title sku price }
+      }
+    }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+"""
+
+# Titles of mapped variants; `nodes` takes at most 250 ids and answers null for a deleted one.
+PRODUCT_VARIANT_TITLES = """
+query ProductVariantTitles($ids: [ID!]!) {
+  nodes(ids: $ids) {
+    ... on ProductVariant { id title product { id title } }
+  }
+}
+"""

@@ -5,6 +5,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import Callable
 
+from flask import current_app
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
@@ -111,7 +112,6 @@ def _sweepable(now: datetime):
 
 
 EXPIRY_INTERVAL = 15 * 60
-RECONCILE_INTERVAL = 15 * 60
 
 
 def periodic_sweep() -> None:
@@ -123,7 +123,8 @@ def periodic_sweep() -> None:
             log.info("sweep re-enqueued %d webhook events", count)
     if queue.acquire_lock("expire-packages", ttl=EXPIRY_INTERVAL):
         expire_packages()
-    if not queue.inline and queue.acquire_lock("reconcile", ttl=RECONCILE_INTERVAL):
+    minutes = current_app.config["PACKBOOK"].reconcile_minutes
+    if minutes and not queue.inline and queue.acquire_lock("reconcile", ttl=minutes * 60):
         from webhooks.reconcile import schedule_reconciliation
 
         log.info("scheduled reconciliation for %d shops", schedule_reconciliation())

@@ -37,6 +37,11 @@ class JobQueue:
         self._redis = Redis.from_url(self.redis_url, socket_timeout=2, socket_connect_timeout=1) \
             if self.redis_url else None
         self._queue = self.rq_queue() if self._redis is not None else None
+        self._low_queue = self.rq_queue(self.low_name) if self._redis is not None else None
+
+    @property
+    def low_name(self) -> str:
+        return f"{self.name}-low"
 
     @property
     def inline(self) -> bool:
@@ -48,19 +53,24 @@ class JobQueue:
             raise RuntimeError("no REDIS_URL configured; jobs run inline")
         return self._redis
 
-    def rq_queue(self) -> Queue:
-        return Queue(self.name, connection=self.redis, serializer=JSONSerializer,
+    def rq_queue(self, name: str | None = None) -> Queue:
+        return Queue(name or self.name, connection=self.redis, serializer=JSONSerializer,
                      default_timeout=JOB_TIMEOUT)
 
-    def enqueue(self, func_path: str, *args, job_id: str | None = None) -> None:
-        """Queue `func_path(*args)`; args must be plain JSON values (ids, not ORM objects)."""
+    def enqueue(self, func_path: str, *args, job_id: str | None = None, low_priority: bool = False) -> None:
+        """Queue `func_path(*args)`; args must be plain JSON values (ids, not ORM objects).
+
+        Low-priority work (reconciliation) waits on its own queue, which workers take only when
+        the webhook queue is empty.
+        """
         if self.inline:
             _run_inline(func_path, *args)
             return
+        queue = self._low_queue if low_priority else self._queue
         try:
             # One pipeline: the job, its queue entry and the queue registry in a single round trip.
             with self.redis.pipeline() as pipe:
-                self._queue.enqueue(func_path, *args, job_id=job_id, retry=Retry(**RETRY),
+                queue.enqueue(func_path, *args, job_id=job_id, retry=Retry(**RETRY),
                                     failure_ttl=FAILURE_TTL, result_ttl=RESULT_TTL, pipeline=pipe)
                 pipe.execute()
         except RedisError as exc:
@@ -142,9 +152,10 @@ def run_worker(app: Flask, periodic: Callable[[], None], *, burst: bool = False)
     queue = get_queue()
     # A connection of its own: rq raises the socket timeout for its blocking dequeue.
     connection = Redis.from_url(queue.redis_url)
-    rq_queue = Queue(queue.name, connection=connection, serializer=JSONSerializer)
+    # Listed in priority order: webhook events first, reconciliation when those are done.
+    queues = [Queue(name, connection=connection, serializer=JSONSerializer) for name in (queue.name, queue.low_name)]
     # worker_ttl bounds the blocking dequeue, so an idle worker still sweeps every interval.
-    worker = AppWorker([rq_queue], connection=connection, serializer=JSONSerializer, app=app,
+    worker = AppWorker(queues, connection=connection, serializer=JSONSerializer, app=app,
                        periodic=periodic, maintenance_interval=SWEEP_INTERVAL,
                        worker_ttl=SWEEP_INTERVAL + 15)
     return worker.work(burst=burst, with_scheduler=True, logging_level="INFO")

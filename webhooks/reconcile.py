@@ -155,6 +155,7 @@ def schedule_reconciliation(now: datetime | None = None) -> int:
     queue, since = get_queue(), ((now or utcnow()) - SCHEDULED_WINDOW).isoformat()
     shop_ids = installed_shop_ids()
     for shop_id in shop_ids:
-        queue.enqueue("webhooks.reconcile.reconcile_job", shop_id, since, job_id=queue.job_id("reconcile", shop_id))
+        queue.enqueue("webhooks.reconcile.reconcile_job", shop_id, since, job_id=queue.job_id("reconcile", shop_id),
+                      low_priority=True)
     return len(shop_ids)
 

@@ -116,3 +116,23 @@ def test_the_same_delivery_sent_concurrently_is_stored_once(which, request, comm
     if which == "rq_app":
         drain(app)
         assert [e.status for e in events(app, shop)] == ["skipped"]  # no such shop installed
+
+
+def test_reconciliation_is_scheduled_on_the_low_priority_queue(rq_app, committed_shops):
+    from webhooks.reconcile import schedule_reconciliation
+
+    shop = add_shop(rq_app, committed_shops)
+    queue = rq_app.extensions["packbook.queue"]
+    with rq_app.app_context():
+        scheduled = schedule_reconciliation()
+        low = queue.rq_queue(queue.low_name)
+        jobs = [low.fetch_job(job_id) for job_id in low.job_ids]
+        low.empty()  # Shopify is unreachable here; these jobs must not run
+    assert scheduled >= 1
+    shop_ids = {job.args[0] for job in jobs}
+    with rq_app.extensions["packbook.db"].transaction() as session:
+        from shopify_app.models import Shop
+
+        assert session.scalar(select(Shop.id).where(Shop.domain == shop)) in shop_ids
+    assert all(job.func_name == "webhooks.reconcile.reconcile_job" for job in jobs)
+    assert queue.rq_queue().count == 0  # the webhook queue stays free for deliveries

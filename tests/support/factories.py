@@ -58,7 +58,8 @@ def cli_env(config: dict, **overrides) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SHOPIFY_", "PACKBOOK_", "DATABASE_", "REDIS_"))}
     env.update({k: str(v) for k, v in config.items() if k != "TESTING"})
     # Never let a developer's .env leak into a test process.
-    env.update(FLASK_SKIP_DOTENV="1", PYTHONUNBUFFERED="1", **overrides)
+    # Worker processes in tests must not try to reconcile with Shopify, which is unreachable here.
+    env.update(FLASK_SKIP_DOTENV="1", PYTHONUNBUFFERED="1", PACKBOOK_RECONCILE_MINUTES="0", **overrides)
     return env
 
 
