@@ -102,6 +102,9 @@ class Plan(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", **SHOP_FK))
     title: Mapped[str] = mapped_column(String(200))
+    # "package": sessions/minutes/money/unlimited kept in Packbook's ledger. "prepaid_balance": a
+    # Shopify gift-card product; Shopify holds the balance and Packbook links the card to the buyer.
+    kind: Mapped[str] = mapped_column(String(20), default="package", server_default="package")
     terms: Mapped[dict] = mapped_column(JSONType)
     not_for_sale: Mapped[bool] = mapped_column(Boolean, default=False)
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -29,11 +29,21 @@ def create_plan(session: Session, shop_id: int, body) -> Plan:
     """A package to sell or assign; its terms are validated by PlanTerms and its ids kept in the shop."""
     body = read_object(body)
     terms = _plan_terms(session, shop_id, body, body)
-    plan = Plan(shop_id=shop_id, title=terms.title, terms=terms.to_json(),
+    plan = Plan(shop_id=shop_id, title=terms.title, terms=terms.to_json(), kind=_kind(body, terms),
                 not_for_sale=read_flag(body.get("not_for_sale", False), "not_for_sale"))
     session.add(plan)
     session.flush()
     return plan
+
+
+def _kind(body: dict, terms: PlanTerms) -> str:
+    """A package kept in Packbook's ledger, or a prepaid balance held on a Shopify gift card."""
+    kind = body.get("kind", "package")
+    if kind not in ("package", "prepaid_balance"):
+        raise ValidationFailed('kind is "package" or "prepaid_balance"', field="kind")
+    if kind == "prepaid_balance" and terms.unit != "money":
+        raise ValidationFailed("a prepaid balance is an amount of money: use unit money", field="unit")
+    return kind
 
 
 def update_plan(session: Session, shop_id: int, plan_id: int, body) -> Plan:

@@ -19,7 +19,7 @@ from booking.accounts import entitlement_state, log_activity, plain, shop_zone, 
 from booking.ledger import Entry, grant_entries
 from booking.models import Plan, PlanVariant
 from booking.plans import PlanTerms
-from booking.records import Booking, Customer, Entitlement, Order, OrderRefund
+from booking.records import Booking, Customer, Entitlement, GiftCard, Order, OrderRefund, PrepaidBalance
 
 ALL = "*"
 
@@ -31,6 +31,7 @@ class OrderLine:
     quantity: int
     unit_price: Decimal
     title: str = ""
+    gift_card: bool = False
 
 
 @dataclass(frozen=True)
@@ -133,8 +134,13 @@ def grant_for_order(session: Session, shop_id: int, facts: OrderFacts, *, now: d
         return 0  # no customer and no email: nobody to give it to (kept on the order for reconciliation)
     mapping, added = _mapping(session, shop_id, facts.lines), 0
     for line in facts.lines:
-        if line.variant_id in mapping:
-            added += _grant_line(session, shop_id, order, customer, line, mapping[line.variant_id], facts, now)
+        if line.variant_id not in mapping:
+            continue
+        variant = mapping[line.variant_id]
+        if session.get(Plan, variant.plan_id).kind == "prepaid_balance":
+            added += record_prepaid(session, shop_id, customer, line, variant, facts)
+        else:
+            added += _grant_line(session, shop_id, order, customer, line, variant, facts, now)
     order.granted_at = order.granted_at or now
     apply_refunds(session, shop_id, facts.order_id, now=now)
     return added
@@ -246,3 +252,75 @@ def _revoke_unused(session, shop_id, entitlement, reason_key) -> None:
     log_activity(session, shop_id, "system:refund", "refund", entitlement, reason=f"refund {reason_key}",
                  before={"remaining": plain(left), "used": plain(used)}, after={"status": "revoked"},
                  attention=bool(used))
+
+
+# --- prepaid balances held on Shopify gift cards ---
+
+@dataclass(frozen=True)
+class GiftCardFacts:
+    gift_card_id: int
+    order_id: int | None
+    line_item_id: int | None
+    last_characters: str | None
+    balance: Decimal | None
+    currency: str | None
+    expires_on: object  # date | None
+    enabled: bool
+    updated_at: datetime | None
+
+
+def record_prepaid(session: Session, shop_id: int, customer: Customer, line: OrderLine, variant: PlanVariant,
+                   facts: OrderFacts) -> int:
+    """One prepaid balance per gift card bought; Shopify keeps the balance, we keep who owns which card."""
+    if not line.gift_card:
+        return 0  # mapped to a prepaid plan but not sold as a gift card: nothing Shopify will issue
+    existing = set(session.scalars(select(PrepaidBalance.unit_index).where(
+        PrepaidBalance.shop_id == shop_id, PrepaidBalance.order_id == facts.order_id,
+        PrepaidBalance.line_item_id == line.line_item_id)))
+    added = 0
+    for unit_index in sorted(set(range(line.quantity)) - existing):
+        try:
+            with session.begin_nested():
+                session.add(PrepaidBalance(shop_id=shop_id, customer_id=customer.id, plan_id=variant.plan_id,
+                                           order_id=facts.order_id, line_item_id=line.line_item_id,
+                                           unit_index=unit_index, amount=line.unit_price, currency=facts.currency))
+                session.flush()
+            added += 1
+        except IntegrityError:
+            pass  # a concurrent delivery recorded it
+    _link_cards(session, shop_id, facts.order_id, line.line_item_id)
+    return added
+
+
+def record_gift_card(session: Session, shop_id: int, card: GiftCardFacts, *, now: datetime) -> GiftCard:
+    """Keep a gift card's last-known state (stale updates ignored) and link it to its prepaid balance."""
+    row = session.scalar(select(GiftCard).where(GiftCard.shop_id == shop_id,
+                                                GiftCard.gift_card_id == card.gift_card_id).with_for_update())
+    if row is None:
+        row = GiftCard(shop_id=shop_id, gift_card_id=card.gift_card_id)
+        session.add(row)
+    elif row.shopify_updated_at and card.updated_at and card.updated_at < row.shopify_updated_at:
+        return row
+    row.order_id, row.line_item_id = card.order_id or row.order_id, card.line_item_id or row.line_item_id
+    row.last_characters, row.balance, row.currency = card.last_characters, card.balance, card.currency
+    row.expires_on, row.enabled, row.shopify_updated_at, row.balance_seen_at = (
+        card.expires_on, card.enabled, card.updated_at, now)
+    session.flush()
+    if row.order_id and row.line_item_id:
+        _link_cards(session, shop_id, row.order_id, row.line_item_id)
+    return row
+
+
+def _link_cards(session: Session, shop_id: int, order_id: int, line_item_id: int) -> None:
+    # Cards and balances of one order line pair up in order; either may arrive first.
+    cards = session.scalars(select(GiftCard.gift_card_id).where(
+        GiftCard.shop_id == shop_id, GiftCard.order_id == order_id, GiftCard.line_item_id == line_item_id)
+        .order_by(GiftCard.gift_card_id)).all()
+    balances = session.scalars(select(PrepaidBalance).where(
+        PrepaidBalance.shop_id == shop_id, PrepaidBalance.order_id == order_id,
+        PrepaidBalance.line_item_id == line_item_id).order_by(PrepaidBalance.unit_index)).all()
+    linked = {b.gift_card_id for b in balances if b.gift_card_id}
+    free_cards = iter(c for c in cards if c not in linked)
+    for balance in balances:
+        if balance.gift_card_id is None:
+            balance.gift_card_id = next(free_cards, None)

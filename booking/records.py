@@ -1,11 +1,11 @@
 """What customers own and do: customers, entitlements, the append-only ledger, bookings, activity."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import (BigInteger, Boolean, CheckConstraint, ForeignKey, Index, Integer, Numeric, String, Text,
-                        UniqueConstraint)
+from sqlalchemy import (BigInteger, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, Numeric, String,
+                        Text, UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db import Base, JSONType, UTCDateTime, utcnow
@@ -175,3 +175,43 @@ class OrderRefund(Base):
     quantities: Mapped[dict] = mapped_column(JSONType)  # {line item id: quantity}, or {"*": "all"}
     applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PrepaidBalance(Base):
+    """A prepaid balance bought as a gift-card product: one per purchased unit, linked to its card."""
+
+    __tablename__ = "prepaid_balances"
+    __table_args__ = (UniqueConstraint("shop_id", "order_id", "line_item_id", "unit_index"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", **SHOP_FK))
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("plans.id", ondelete="SET NULL"))
+    order_id: Mapped[int] = mapped_column(BigInteger)
+    line_item_id: Mapped[int] = mapped_column(BigInteger)
+    unit_index: Mapped[int] = mapped_column(Integer)
+    amount: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    currency: Mapped[str | None] = mapped_column(String(3))
+    gift_card_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class GiftCard(Base):
+    """What Shopify last told us about a gift card. Never the full code: only its last characters."""
+
+    __tablename__ = "gift_cards"
+    __table_args__ = (UniqueConstraint("shop_id", "gift_card_id"),
+                      Index("ix_gift_cards_shop_id_order_id", "shop_id", "order_id"))
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", **SHOP_FK))
+    gift_card_id: Mapped[int] = mapped_column(BigInteger)
+    order_id: Mapped[int | None] = mapped_column(BigInteger)
+    line_item_id: Mapped[int | None] = mapped_column(BigInteger)
+    last_characters: Mapped[str | None] = mapped_column(String(8))
+    balance: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    currency: Mapped[str | None] = mapped_column(String(3))
+    expires_on: Mapped[date | None] = mapped_column(Date)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    balance_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    shopify_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

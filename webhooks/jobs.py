@@ -32,6 +32,8 @@ HANDLERS: dict[str, Handler] = {
     "orders/paid": orders.handle_order_paid,
     "orders/cancelled": orders.handle_order_cancelled,
     "refunds/create": orders.handle_refund,
+    "gift_cards/create": orders.handle_gift_card,
+    "gift_cards/update": orders.handle_gift_card,
 }
 RUN_FOR_UNINSTALLED_SHOPS = {"app/uninstalled", "customers/data_request", "customers/redact", "shop/redact"}
 FINAL_STATUSES = {EventStatus.DONE.value, EventStatus.SKIPPED.value, EventStatus.UNHANDLED.value}

@@ -1,7 +1,7 @@
 """Order and refund topics: translate Shopify's payloads into purchase facts and call one use case."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 from sqlalchemy.orm import Session
@@ -29,7 +29,7 @@ def _line(item: dict) -> purchases.OrderLine:
     variant = item.get("variant_id")
     return purchases.OrderLine(line_item_id=int(item["id"]), variant_id=str(variant) if variant else None,
                                quantity=int(item.get("quantity") or 0), unit_price=_money(item.get("price")),
-                               title=item.get("title") or "")
+                               title=item.get("title") or "", gift_card=bool(item.get("gift_card")))
 
 
 def _money(value) -> Decimal:
@@ -79,3 +79,21 @@ def handle_refund(session: Session, shop: Shop, event: WebhookEvent) -> EventSta
     purchases.record_refund(session, shop.id, int(payload["order_id"]), f"refund:{payload['id']}", quantities,
                             now=utcnow())
     return EventStatus.DONE
+
+
+def handle_gift_card(session: Session, shop: Shop, event: WebhookEvent) -> EventStatus:
+    """gift_cards/create and gift_cards/update: keep the card's balance, expiry and state, never its code."""
+    card = event.payload.get("gift_card", event.payload)  # the REST shape, bare or wrapped
+    purchases.record_gift_card(session, shop.id, purchases.GiftCardFacts(
+        gift_card_id=int(card["id"]), order_id=_int(card.get("order_id")), line_item_id=_int(card.get("line_item_id")),
+        last_characters=card.get("last_characters"), balance=_money(card.get("balance")) if card.get("balance")
+        is not None else None, currency=card.get("currency"),
+        expires_on=date.fromisoformat(card["expires_on"]) if card.get("expires_on") else None,
+        enabled=card.get("disabled_at") is None, updated_at=_time(card.get("updated_at"))), now=utcnow())
+    # The payload may carry the full code on some versions; never keep it.
+    event.payload = {k: v for k, v in event.payload.items() if k not in ("code", "masked_code")}
+    return EventStatus.DONE
+
+
+def _int(value) -> int | None:
+    return int(value) if value not in (None, "") else None
