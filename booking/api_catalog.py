@@ -28,7 +28,8 @@ def resource_json(resource: Resource) -> dict:
 
 
 def plan_json(plan: Plan) -> dict:
-    return {"id": plan.id, **plan_catalog.plan_body(plan), "kind": plan.kind, "not_for_sale": plan.not_for_sale,
+    return {"id": plan.id, **plan_catalog.plan_body(plan), "kind": plan.kind, "member_tag": plan.member_tag,
+            "not_for_sale": plan.not_for_sale,
             "created_at": plan.created_at.isoformat(), "updated_at": plan.updated_at.isoformat()}
 
 

@@ -105,6 +105,8 @@ class Plan(Base):
     # "package": sessions/minutes/money/unlimited kept in Packbook's ledger. "prepaid_balance": a
     # Shopify gift-card product; Shopify holds the balance and Packbook links the card to the buyer.
     kind: Mapped[str] = mapped_column(String(20), default="package", server_default="package")
+    # Membership plans only: a customer tag (set by another membership app) that makes a member.
+    member_tag: Mapped[str | None] = mapped_column(String(255))
     terms: Mapped[dict] = mapped_column(JSONType)
     not_for_sale: Mapped[bool] = mapped_column(Boolean, default=False)
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

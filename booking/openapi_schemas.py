@@ -55,8 +55,11 @@ RESOURCE_FIELDS = {"name": NAME, "service_ids": {**IDS, "description": "The shop
                                                 ("starts_at", "ends_at"))}}
 PLAN_FIELDS = {
     "title": NAME, "unit": UNIT,
-    "kind": {"type": "string", "enum": ["package", "prepaid_balance"], "default": "package",
-             "description": "prepaid_balance: a Shopify gift-card product (unit money); Shopify holds the balance"},
+    "kind": {"type": "string", "enum": ["package", "prepaid_balance", "membership"], "default": "package",
+             "description": "prepaid_balance: a Shopify gift-card product (unit money), Shopify holds the balance; "
+                            "membership: access for a period (validity) with an allowance per period"},
+    "member_tag": {"type": "string", "nullable": True,
+                   "description": "Membership plans: a customer tag that makes a member (e.g. member-gold)"},
     "quantity": _null({"oneOf": [DECIMAL, {"type": "number"}],
                        "description": "What the plan grants; left out for unlimited and fixed-service plans"}),
     "currency": _null({**CURRENCY, "description": "Required for money plans"}),

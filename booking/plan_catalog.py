@@ -31,6 +31,7 @@ def create_plan(session: Session, shop_id: int, body) -> Plan:
     terms = _plan_terms(session, shop_id, body, body)
     plan = Plan(shop_id=shop_id, title=terms.title, terms=terms.to_json(), kind=_kind(body, terms),
                 not_for_sale=read_flag(body.get("not_for_sale", False), "not_for_sale"))
+    plan.member_tag = _member_tag(body.get("member_tag"), plan.kind)
     session.add(plan)
     session.flush()
     return plan
@@ -39,11 +40,23 @@ def create_plan(session: Session, shop_id: int, body) -> Plan:
 def _kind(body: dict, terms: PlanTerms) -> str:
     """A package kept in Packbook's ledger, or a prepaid balance held on a Shopify gift card."""
     kind = body.get("kind", "package")
-    if kind not in ("package", "prepaid_balance"):
-        raise ValidationFailed('kind is "package" or "prepaid_balance"', field="kind")
+    if kind not in ("package", "prepaid_balance", "membership"):
+        raise ValidationFailed('kind is "package", "prepaid_balance" or "membership"', field="kind")
     if kind == "prepaid_balance" and terms.unit != "money":
         raise ValidationFailed("a prepaid balance is an amount of money: use unit money", field="unit")
+    if kind == "membership" and terms.unit not in ("sessions", "unlimited"):
+        raise ValidationFailed("a membership's allowance per period is sessions or unlimited", field="unit")
     return kind
+
+
+def _member_tag(value, kind: str) -> str | None:
+    """The customer tag (set by another membership app) that makes someone a member of this plan."""
+    if value in (None, ""):
+        return None
+    if kind != "membership" or not isinstance(value, str) or len(value.strip()) > 255:
+        raise ValidationFailed("member_tag is a tag of up to 255 characters, on membership plans only",
+                               field="member_tag")
+    return value.strip()
 
 
 def update_plan(session: Session, shop_id: int, plan_id: int, body) -> Plan:
@@ -54,6 +67,8 @@ def update_plan(session: Session, shop_id: int, plan_id: int, body) -> Plan:
     plan.title, plan.terms = terms.title, terms.to_json()
     if "not_for_sale" in patch:
         plan.not_for_sale = read_flag(patch["not_for_sale"], "not_for_sale")
+    if "member_tag" in patch:
+        plan.member_tag = _member_tag(patch["member_tag"], plan.kind)
     session.flush()
     return plan
 

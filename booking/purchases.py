@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from booking import memberships
 from booking.accounts import entitlement_state, log_activity, plain, shop_zone, write_entry
 from booking.ledger import Entry, grant_entries
 from booking.models import Plan, PlanVariant
@@ -137,8 +138,11 @@ def grant_for_order(session: Session, shop_id: int, facts: OrderFacts, *, now: d
         if line.variant_id not in mapping:
             continue
         variant = mapping[line.variant_id]
-        if session.get(Plan, variant.plan_id).kind == "prepaid_balance":
+        kind = session.get(Plan, variant.plan_id).kind
+        if kind == "prepaid_balance":
             added += record_prepaid(session, shop_id, customer, line, variant, facts)
+        elif kind == "membership":
+            added += _start_memberships(session, shop_id, customer, line, variant, facts, now)
         else:
             added += _grant_line(session, shop_id, order, customer, line, variant, facts, now)
     order.granted_at = order.granted_at or now
@@ -252,6 +256,15 @@ def _revoke_unused(session, shop_id, entitlement, reason_key) -> None:
     log_activity(session, shop_id, "system:refund", "refund", entitlement, reason=f"refund {reason_key}",
                  before={"remaining": plain(left), "used": plain(used)}, after={"status": "revoked"},
                  attention=bool(used))
+
+
+def _start_memberships(session, shop_id, customer, line, variant, facts, now) -> int:
+    plan = session.get(Plan, variant.plan_id)
+    unit, count = memberships.plan_period(PlanTerms.from_json(plan.terms))
+    for unit_index in range(line.quantity * variant.units_per_item):
+        memberships.start(session, shop_id, customer, plan, source="order", now=now, unit=unit, count=count,
+                          ref=f"{facts.order_id}:{line.line_item_id}:{unit_index}")
+    return line.quantity * variant.units_per_item
 
 
 # --- prepaid balances held on Shopify gift cards ---

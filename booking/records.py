@@ -42,6 +42,8 @@ class Entitlement(Base):
     __table_args__ = (
         # Shopify delivers at least once: one entitlement per unit of an order line, ever.
         UniqueConstraint("shop_id", "order_id", "line_item_id", "unit_index"),
+        # A membership's allowance is granted once per period.
+        UniqueConstraint("membership_id", "starts_at"),
         CheckConstraint("status IN ('active', 'expired', 'revoked')", name="status_known"),
         Index("ix_entitlements_customer_id_status", "customer_id", "status"),
     )
@@ -57,6 +59,7 @@ class Entitlement(Base):
     unit_index: Mapped[int | None] = mapped_column(Integer)
     price_paid: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
     currency: Mapped[str | None] = mapped_column(String(3))
+    membership_id: Mapped[int | None] = mapped_column(ForeignKey("memberships.id", ondelete="CASCADE"))
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     status: Mapped[str] = mapped_column(String(10), default="active")
@@ -215,3 +218,26 @@ class GiftCard(Base):
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     balance_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     shopify_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Membership(Base):
+    """Access for a period, from a purchase, a Shopify subscription contract or a customer tag."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (UniqueConstraint("shop_id", "source", "source_ref"),
+                      Index("ix_memberships_customer_id", "customer_id"))
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", **SHOP_FK))
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("plans.id", ondelete="SET NULL"))
+    source: Mapped[str] = mapped_column(String(20))  # order | subscription | tag
+    source_ref: Mapped[str] = mapped_column(String(100))  # order line unit, contract id, or tag
+    status: Mapped[str] = mapped_column(String(12), default="active")  # active | paused | cancelled | expired
+    period_unit: Mapped[str] = mapped_column(String(6))  # day | week | month | year
+    period_count: Mapped[int] = mapped_column(Integer, default=1)
+    paid_through: Mapped[datetime | None] = mapped_column(UTCDateTime)  # None: open-ended (tag)
+    failing_since: Mapped[datetime | None] = mapped_column(UTCDateTime)  # a billing attempt failed
+    last_billing_key: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

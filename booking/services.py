@@ -25,6 +25,7 @@ from booking.errors import (CutoffPassed, InvalidTransition, NotEligible, NotFou
                             SlotUnavailable, ValidationFailed)
 from booking.ledger import (EntitlementState, cancellation_entry, check_redeemable, choose_entitlement,
                             no_show_entry, redemption_entry)
+from booking.memberships import is_member
 from booking.models import BookingSettings, Resource, Service
 from booking.plans import ServiceFacts
 from booking.records import OCCUPYING_STATUSES, Booking, Customer, Entitlement
@@ -148,8 +149,8 @@ def book_sessions(session: Session, shop_id: int, customer: Customer, requests: 
         resource = resources[request.resource_id]
         if service.id not in {s.id for s in resource.services}:
             raise NotEligible(f"{resource.name} does not perform {service.name}")
-        if service.members_only and not use_package:
-            raise NotEligible(f"{service.name} is for package and membership holders only")
+        if service.members_only and not is_member(session, shop_id, customer.id, request.starts_at):
+            raise NotEligible(f"{service.name} is for members only")
         pending = [Occupancy(b.starts_at, b.ends_at, timedelta(minutes=service.buffer_before_minutes),
                              timedelta(minutes=service.buffer_after_minutes), b.service_id)
                    for b in booked if b.resource_id == resource.id]

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from db import get_db, utcnow
 from shopify_app.models import Shop
-from webhooks import compliance, orders, shops
+from webhooks import compliance, memberships, orders, shops
 from webhooks.models import EventStatus, WebhookEvent
 from webhooks.queue import SWEEP_INTERVAL, get_queue
 
@@ -34,6 +34,14 @@ HANDLERS: dict[str, Handler] = {
     "refunds/create": orders.handle_refund,
     "gift_cards/create": orders.handle_gift_card,
     "gift_cards/update": orders.handle_gift_card,
+    "subscription_contracts/create": memberships.handle_contract_started,
+    "subscription_contracts/activate": memberships.handle_contract_started,
+    "subscription_billing_attempts/success": memberships.handle_billing_success,
+    "subscription_contracts/pause": memberships.handle_contract_stopped,
+    "subscription_contracts/cancel": memberships.handle_contract_stopped,
+    "subscription_contracts/expire": memberships.handle_contract_stopped,
+    "subscription_contracts/fail": memberships.handle_contract_failed,
+    "customers/update": memberships.handle_customer_update,
 }
 RUN_FOR_UNINSTALLED_SHOPS = {"app/uninstalled", "customers/data_request", "customers/redact", "shop/redact"}
 FINAL_STATUSES = {EventStatus.DONE.value, EventStatus.SKIPPED.value, EventStatus.UNHANDLED.value}

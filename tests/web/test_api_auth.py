@@ -62,7 +62,7 @@ def test_shop_a_cannot_see_shop_bs_webhook_counts(client, db_session):
     deliver(client, "customers/update", sample("customers/update"), shop=a.domain)
     counts_a = client.get("/api/webhook-events/summary", headers=bearer(a.domain)).get_json()["counts"]
     counts_b = client.get("/api/webhook-events/summary", headers=bearer(b.domain)).get_json()["counts"]
-    assert counts_a == {"unhandled": 1} and counts_b == {"unhandled": 2}
+    assert counts_a == {"done": 1} and counts_b == {"done": 2}
 
 
 def test_shop_a_cannot_list_or_download_shop_bs_customer_exports(client, db_session):

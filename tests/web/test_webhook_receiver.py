@@ -143,7 +143,7 @@ def test_triggered_at_with_nanoseconds_is_stored(client, db_session):
 
 def test_unhandled_topics_are_kept_and_marked_unhandled(client, db_session):
     shop = make_shop(db_session)
-    deliver(client, "customers/update", {"id": 706405506930370084, "email": "bob@example.com"}, shop=shop.domain)
+    deliver(client, "products/update", {"id": 706405506930370084, "title": "Massage oil"}, shop=shop.domain)
     event = db_session.scalar(select(WebhookEvent).where(WebhookEvent.shop_domain == shop.domain))
     db_session.refresh(event)
     assert event.status == "unhandled"

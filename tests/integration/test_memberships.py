@@ -1,0 +1,133 @@
+"""Memberships from a purchase, a subscription contract's life cycle, and a customer tag."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from booking import accounts, services
+from booking.errors import NotEligible
+from booking.memberships import add_period
+from booking.models import Plan, PlanVariant
+from booking.plans import PlanTerms
+from booking.records import ActivityLog, Customer, Entitlement, Membership
+from booking.services import SessionRequest
+from db import utcnow
+from tests.integration.test_purchases import ORDER_ID, paid_order
+from tests.support.booking import make_spa
+from tests.support.factories import deliver
+from tests.support.samples import sample
+
+MEMBER_VARIANT, MEMBER_LINE, CONTRACT = 888001, 666001, 7103183873
+
+
+def membership_spa(db_session, *, tag=None):
+    spa = make_spa(db_session, service={"name": "Members' sauna", "members_only": True})
+    terms = PlanTerms.from_api({"title": "Gold membership", "unit": "sessions", "quantity": 4,
+                                "service_ids": [spa.service.id], "validity_months": 1})
+    plan = Plan(shop_id=spa.shop.id, title=terms.title, terms=terms.to_json(), kind="membership", member_tag=tag)
+    db_session.add(plan)
+    db_session.flush()
+    db_session.add(PlanVariant(shop_id=spa.shop.id, plan_id=plan.id, variant_id=str(MEMBER_VARIANT)))
+    db_session.flush()
+    return spa, plan
+
+
+def member_order() -> dict:
+    order = paid_order()
+    order["line_items"] = [dict(order["line_items"][0], id=MEMBER_LINE, variant_id=MEMBER_VARIANT, quantity=1)]
+    return order
+
+
+def contract_event(topic: str, **extra) -> dict:
+    body = dict(sample(topic if topic.startswith("subscription_contracts/") else "subscription_contracts/create"))
+    body.update(id=CONTRACT, origin_order_id=ORDER_ID, customer_id=115310627314723954,
+                billing_policy={"interval": "month", "interval_count": 1}, **extra)
+    return body
+
+
+def memberships_of(db_session, shop_id):
+    return list(db_session.scalars(select(Membership).where(Membership.shop_id == shop_id)))
+
+
+def allowance(db_session, membership):
+    return list(db_session.scalars(select(Entitlement).where(Entitlement.membership_id == membership.id)
+                                   .order_by(Entitlement.starts_at)))
+
+
+def test_buying_a_membership_gives_a_period_and_its_allowance_and_unlocks_members_only(client, db_session):
+    spa, plan = membership_spa(db_session)
+    customer = spa.customer
+    start = (utcnow() + timedelta(days=3)).replace(hour=10, minute=0, second=0, microsecond=0)
+    while start.weekday() > 4:
+        start += timedelta(days=1)
+    request = SessionRequest(spa.service.id, spa.resource.id, start)
+    with pytest.raises(NotEligible, match="members only"):
+        services.book_sessions(db_session, spa.shop.id, customer, [request], actor="staff:1", now=utcnow(),
+                               use_package=False)
+    deliver(client, "orders/paid", member_order(), shop=spa.shop.domain)
+    deliver(client, "orders/paid", member_order(), shop=spa.shop.domain)  # a repeat starts nothing new
+    [membership] = memberships_of(db_session, spa.shop.id)
+    assert membership.source == "order" and membership.status == "active"
+    [period] = allowance(db_session, membership)
+    assert accounts.entitlement_state(db_session, period).remaining == 4
+    member = db_session.get(Customer, membership.customer_id)
+    [booking] = services.book_sessions(db_session, spa.shop.id, member, [request], actor="staff:1", now=utcnow())
+    assert booking.entitlement_id == period.id  # the allowance pays; the membership itself books nothing
+
+
+def test_the_subscription_life_cycle(client, db_session):
+    spa, plan = membership_spa(db_session)
+    shop = spa.shop.domain
+    deliver(client, "orders/paid", member_order(), shop=shop)
+    deliver(client, "subscription_contracts/create", contract_event("subscription_contracts/create"), shop=shop)
+    [membership] = memberships_of(db_session, spa.shop.id)
+    assert (membership.source, membership.source_ref) == ("subscription", str(CONTRACT))  # the order's, converted
+    first_end = membership.paid_through
+    billing = {"id": None, "idempotency_key": "bill-1", "subscription_contract_id": CONTRACT, "order_id": 2}
+    deliver(client, "subscription_billing_attempts/success", billing, shop=shop)
+    deliver(client, "subscription_billing_attempts/success", billing, shop=shop)  # same attempt again
+    db_session.refresh(membership)
+    assert membership.paid_through == add_period(first_end, "month", 1)
+    assert len(allowance(db_session, membership)) == 2
+    deliver(client, "subscription_contracts/fail", contract_event("subscription_contracts/fail"), shop=shop)
+    db_session.refresh(membership)
+    assert membership.failing_since is not None
+    assert db_session.scalar(select(ActivityLog).where(ActivityLog.action == "billing_failed",
+                                                       ActivityLog.attention.is_(True))) is not None
+    deliver(client, "subscription_contracts/cancel", contract_event("subscription_contracts/cancel"), shop=shop)
+    db_session.refresh(membership)
+    assert membership.status == "cancelled" and membership.paid_through == add_period(first_end, "month", 1)
+    from booking.memberships import is_member
+
+    assert is_member(db_session, spa.shop.id, membership.customer_id, utcnow())  # paid period still runs
+    assert not is_member(db_session, spa.shop.id, membership.customer_id, membership.paid_through + timedelta(days=1))
+
+
+def test_a_contract_for_an_unknown_order_is_skipped_and_billing_before_create_retries(client, db_session):
+    from webhooks.models import WebhookEvent
+
+    spa, _ = membership_spa(db_session)
+    deliver(client, "subscription_billing_attempts/success",
+            {"idempotency_key": "b", "subscription_contract_id": CONTRACT}, shop=spa.shop.domain)
+    deliver(client, "subscription_contracts/create", contract_event("subscription_contracts/create"),
+            shop=spa.shop.domain)
+    statuses = dict(db_session.execute(select(WebhookEvent.topic, WebhookEvent.status)
+                                       .where(WebhookEvent.shop_domain == spa.shop.domain)).all())
+    assert statuses == {"subscription_billing_attempts/success": "failed", "subscription_contracts/create": "skipped"}
+
+
+def test_a_customer_tag_makes_a_member_until_it_is_removed(client, db_session):
+    spa, plan = membership_spa(db_session, tag="member-gold")
+    update = dict(sample("customers/update"), id=5550001, email="tagged@example.com", tags="vip, member-gold")
+    deliver(client, "customers/update", update, shop=spa.shop.domain)
+    [membership] = memberships_of(db_session, spa.shop.id)
+    assert (membership.source, membership.status, membership.paid_through) == ("tag", "active", None)
+    assert len(allowance(db_session, membership)) == 1
+    deliver(client, "customers/update", dict(update, tags="vip"), shop=spa.shop.domain)
+    db_session.refresh(membership)
+    assert membership.status == "cancelled" and membership.paid_through is not None
+    untagged = dict(sample("customers/update"), id=5550002, email="plain@example.com")  # no tags key at all
+    deliver(client, "customers/update", untagged, shop=spa.shop.domain)
+    assert db_session.scalar(select(Customer).where(Customer.shopify_customer_id == 5550002)) is None
