@@ -138,3 +138,19 @@ def sync_tags(session: Session, shop_id: int, customer: Customer, tags: set[str]
             stop(session, current, "cancelled", now=now)
             changed += 1
     return changed
+
+
+def grant_due_periods(session: Session, now: datetime, *, shop_id: int | None = None) -> int:
+    """Open-ended (tag) memberships get their allowance period by period; grant every period that has begun."""
+    query = select(Membership).where(Membership.status == "active", Membership.paid_through.is_(None))
+    if shop_id is not None:
+        query = query.where(Membership.shop_id == shop_id)
+    granted = 0
+    for membership in session.scalars(query.with_for_update(skip_locked=True)).all():
+        latest = session.scalar(select(Entitlement.expires_at).where(Entitlement.membership_id == membership.id)
+                                .order_by(Entitlement.starts_at.desc()).limit(1))
+        while latest is not None and latest <= now:
+            if grant_period(session, membership, latest) is not None:
+                granted += 1
+            latest = add_period(latest, membership.period_unit, membership.period_count)
+    return granted

@@ -141,11 +141,13 @@ def periodic_sweep() -> None:
 
 
 def expire_packages(now: datetime | None = None) -> int:
-    """Write `expire` entries for what is left on lapsed packages, in every shop."""
+    """Write `expire` entries for what is left on lapsed packages, and grant tag memberships' new periods."""
     from booking.accounts import expire_lapsed
+    from booking.memberships import grant_due_periods
 
     with get_db().transaction() as session:
         count = expire_lapsed(session, now or utcnow())
+        grant_due_periods(session, now or utcnow())
     if count:
         log.info("expired %d lapsed packages", count)
     return count

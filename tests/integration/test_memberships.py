@@ -131,3 +131,18 @@ def test_a_customer_tag_makes_a_member_until_it_is_removed(client, db_session):
     untagged = dict(sample("customers/update"), id=5550002, email="plain@example.com")  # no tags key at all
     deliver(client, "customers/update", untagged, shop=spa.shop.domain)
     assert db_session.scalar(select(Customer).where(Customer.shopify_customer_id == 5550002)) is None
+
+
+def test_a_tag_membership_gets_each_new_periods_allowance_once(client, db_session):
+    from booking.memberships import grant_due_periods
+
+    spa, plan = membership_spa(db_session, tag="member-gold")
+    update = dict(sample("customers/update"), id=5550003, email="t3@example.com", tags="member-gold")
+    deliver(client, "customers/update", update, shop=spa.shop.domain)
+    [membership] = memberships_of(db_session, spa.shop.id)
+    [first] = allowance(db_session, membership)
+    two_months_on = add_period(first.expires_at, "month", 1) + timedelta(hours=1)
+    assert grant_due_periods(db_session, two_months_on, shop_id=spa.shop.id) == 2
+    assert grant_due_periods(db_session, two_months_on, shop_id=spa.shop.id) == 0
+    periods = allowance(db_session, membership)
+    assert [p.starts_at for p in periods[1:]] == [first.expires_at, add_period(first.expires_at, "month", 1)]
