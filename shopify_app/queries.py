@@ -22,22 +22,27 @@ query ShopInfo {
 
 # $query uses Shopify's search syntax, e.g. "title:*yoga* status:active".
 # Variant `price` is a decimal string (Money scalar): parse it with Decimal.
-PRODUCTS_SEARCH = """
-query ProductsSearch($query: String!, $first: Int!, $after: String) {
-  products(first: $first, after: $after, query: $query) {
-    nodes {
-      id
-      title
-      status
-      featuredMedia { preview { image { url } } }
-      variants(first: 50) {
-        nodes { id title sku price }
-      }
-    }
-    pageInfo { hasNextPage endCursor }
+# What the product picker shows of each product; shared by the search and the recent list.
+_PICKER_PRODUCT = """
+fragment PickerProduct on Product {
+  id
+  title
+  status
+  featuredMedia { preview { image { url } } }
+  variants(first: 50) {
+    nodes { id title sku price }
   }
 }
 """
+
+PRODUCTS_SEARCH = """
+query ProductsSearch($query: String!, $first: Int!, $after: String) {
+  products(first: $first, after: $after, query: $query) {
+    nodes { ...PickerProduct }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+""" + _PICKER_PRODUCT
 
 PRODUCT_VARIANT = """
 query ProductVariant($id: ID!) {
@@ -93,19 +98,11 @@ query OrdersCount($query: String!) {
 PRODUCTS_RECENT = """
 query ProductsRecent($first: Int!, $after: String) {
   products(first: $first, after: $after, sortKey: UPDATED_AT, reverse: true) {
-    nodes {
-      id
-      title
-      status
-      featuredMedia { preview { image { url } } }
-      variants(first: 50) {
-        nodes { id title sku price }
-      }
-    }
+    nodes { ...PickerProduct }
     pageInfo { hasNextPage endCursor }
   }
 }
-"""
+""" + _PICKER_PRODUCT
 
 # Titles of mapped variants; `nodes` takes at most 250 ids and answers null for a deleted one.
 PRODUCT_VARIANT_TITLES = """
