@@ -127,6 +127,15 @@ PATHS = {
         params=[*_PLAN, {**_path("variant_id", "The numeric Shopify variant id"),
                          "schema": {"type": "string", "pattern": "^[0-9]+$"}}],
         errors=("NotFound", "Invalid"), ok=("204", "Removed", None))},
+    "/api/customers/{customer_id}/prepaid-balances": {"get": _op(
+        "A customer's prepaid balances and each gift card's last-known balance", "prepaid balances",
+        params=(_path("customer_id", "The Shopify customer id"),), errors=(),
+        ok=("200", "The balances (empty for a customer Packbook has not seen)", _list_of("prepaid_balances",
+                                                                                           "PrepaidBalance")))},
+    "/api/prepaid-balances/{balance_id}/refresh": {"post": _op(
+        "Read the gift card's balance from Shopify now (needs read_gift_cards; otherwise the last known one)",
+        "prepaid balances", params=(_path("balance_id", "The prepaid balance's id"),),
+        errors=("NotFound", "ShopifyUnavailable"), ok=("200", "The card as now known", ref("GiftCardRefresh")))},
     "/api/shopify/products": {"get": _op(
         "Search the shop's products for the variant picker (20 a page)", "catalog",
         errors=("Invalid", "ShopifyUnavailable"),

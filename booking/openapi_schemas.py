@@ -112,7 +112,17 @@ SHOPIFY_VARIANT = {"id": SHOPIFY_ID, "gid": TEXT, "title": TEXT, "sku": _null(TE
                    "price": {**MONEY, "description": "Shopify's decimal string"},
                    "mapped_plan_id": {**_null(ID), "description": "The plan this variant grants in this shop"}}
 
+GIFT_CARD = _obj({"gift_card_id": TEXT, "last_characters": TEXT, "balance": {**TEXT, "nullable": True},
+                  "currency": {**TEXT, "nullable": True}, "expires_on": {**DAY, "nullable": True}, "enabled": FLAG,
+                  "balance_seen_at": {**INSTANT, "nullable": True}},
+                 description="What Shopify last said about the card; never its code")
+
 SCHEMAS = {
+    "PrepaidBalance": _obj({"id": ID, "plan_id": {**ID, "nullable": True}, "title": {**TEXT, "nullable": True},
+                            "amount": TEXT, "currency": {**TEXT, "nullable": True}, "order_id": TEXT,
+                            "gift_card": {"allOf": [GIFT_CARD], "nullable": True}}, ("id", "amount")),
+    "GiftCardRefresh": _obj({"gift_card": {"allOf": [GIFT_CARD], "nullable": True}, "refreshed": FLAG,
+                             "reason": {**TEXT, "nullable": True}}, ("refreshed",)),
     "Settings": _obj(SETTINGS_FIELDS, list(SETTINGS_FIELDS)),
     "SettingsPatch": _obj(SETTINGS_FIELDS, example={"timezone": "America/New_York", "cancel_cutoff_hours": 12}),
     "Error": _obj({"error": TEXT, "code": {**TEXT, "example": "slot_unavailable"},

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from booking import memberships
 from booking.accounts import entitlement_state, log_activity, plain, shop_zone, write_entry
+from booking.errors import NotFound
 from booking.ledger import Entry, grant_entries
 from booking.models import Plan, PlanVariant
 from booking.plans import PlanTerms
@@ -337,3 +338,30 @@ def _link_cards(session: Session, shop_id: int, order_id: int, line_item_id: int
     for balance in balances:
         if balance.gift_card_id is None:
             balance.gift_card_id = next(free_cards, None)
+
+
+def prepaid_balances(session: Session, shop_id: int, customer: Customer) -> list[tuple[PrepaidBalance, GiftCard | None]]:
+    """A customer's prepaid balances with the last-known state of their cards."""
+    rows = session.scalars(select(PrepaidBalance).where(PrepaidBalance.shop_id == shop_id,
+                                                        PrepaidBalance.customer_id == customer.id)
+                           .order_by(PrepaidBalance.id)).all()
+    return [(row, _card(session, shop_id, row.gift_card_id)) for row in rows]
+
+
+def _card(session: Session, shop_id: int, gift_card_id: int | None) -> GiftCard | None:
+    if gift_card_id is None:
+        return None
+    return session.scalar(select(GiftCard).where(GiftCard.shop_id == shop_id, GiftCard.gift_card_id == gift_card_id))
+
+
+def refresh_card(session: Session, shop_id: int, balance_id: int, fetch, *, now: datetime) -> GiftCard | None:
+    """Ask Shopify for the card's current balance (`fetch(gift_card_id) -> GiftCardFacts | None`)."""
+    balance = session.scalar(select(PrepaidBalance).where(PrepaidBalance.id == balance_id,
+                                                          PrepaidBalance.shop_id == shop_id))
+    if balance is None:
+        raise NotFound(f"no prepaid balance {balance_id} in this shop")
+    if balance.gift_card_id is None:
+        return None  # Shopify has not told us which card it issued yet
+    facts = fetch(balance.gift_card_id)
+    return record_gift_card(session, shop_id, facts, now=now) if facts else _card(session, shop_id,
+                                                                                    balance.gift_card_id)

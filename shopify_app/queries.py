@@ -112,3 +112,17 @@ query ProductVariantTitles($ids: [ID!]!) {
   }
 }
 """
+
+# Needs read_gift_cards. Never asks for the code: only its last characters.
+GIFT_CARD = """
+query GiftCard($id: ID!) {
+  giftCard(id: $id) {
+    id
+    lastCharacters
+    enabled
+    expiresOn
+    updatedAt
+    balance { amount currencyCode }
+  }
+}
+"""

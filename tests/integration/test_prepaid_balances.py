@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import copy
+import json
 from decimal import Decimal
 
+import responses
 from sqlalchemy import select
 
 from booking.models import Plan, PlanVariant
@@ -93,3 +95,51 @@ def test_a_prepaid_plan_needs_a_money_unit(client, db_session):
     created = api.post("/api/plans", {"title": "Gift", "unit": "money", "quantity": 50, "currency": "USD",
                                       "kind": "prepaid_balance"})
     assert created.status_code == 201 and created.get_json()["kind"] == "prepaid_balance"
+
+
+def _bearer(shop):
+    from tests.web.test_api_auth import bearer
+
+    return bearer(shop.domain)
+
+
+def test_the_admin_lists_a_customers_balances_with_the_last_known_card_state(client, db_session):
+    spa, _ = prepaid_spa(db_session)
+    deliver(client, "orders/paid", card_order(), shop=spa.shop.domain)
+    deliver(client, "gift_cards/create", gift_card(4208208, "75.00", "2026-11-24T10:00:00+00:00"), shop=spa.shop.domain)
+    body = client.get("/api/customers/115310627314723954/prepaid-balances", headers=_bearer(spa.shop)).get_json()
+    [item] = body["prepaid_balances"]
+    assert (item["title"], item["amount"], item["gift_card"]["balance"]) == ("$100 spa balance", "100.00", "75.00")
+    assert item["gift_card"]["last_characters"] == "c293" and "code" not in item["gift_card"]
+    assert client.get("/api/customers/1/prepaid-balances", headers=_bearer(spa.shop)).get_json() == \
+        {"prepaid_balances": []}
+
+
+@responses.activate
+def test_refresh_reads_the_balance_from_shopify_where_read_gift_cards_is_granted(client, db_session):
+    spa, _ = prepaid_spa(db_session)
+    spa.shop.scopes = "read_orders,read_gift_cards"
+    deliver(client, "orders/paid", card_order(), shop=spa.shop.domain)
+    deliver(client, "gift_cards/create", gift_card(4208208, "100.00", "2026-11-24T10:00:00+00:00"), shop=spa.shop.domain)
+    balance_id = db_session.scalar(select(PrepaidBalance.id).where(PrepaidBalance.shop_id == spa.shop.id))
+    responses.post(f"https://{spa.shop.domain}/admin/api/2026-10/graphql.json", json={"data": {"giftCard": {
+        "id": "gid://shopify/GiftCard/4208208", "lastCharacters": "c293", "enabled": True, "expiresOn": None,
+        "updatedAt": "2026-11-26T09:00:00Z", "balance": {"amount": "41.5", "currencyCode": "USD"}}}})
+    body = client.post(f"/api/prepaid-balances/{balance_id}/refresh", headers=_bearer(spa.shop)).get_json()
+    assert body["refreshed"] is True and body["gift_card"]["balance"] == "41.50"
+    sent = json.loads(responses.calls[0].request.body)
+    assert sent["variables"] == {"id": "gid://shopify/GiftCard/4208208"} and "code" not in sent["query"]
+
+
+@responses.activate
+def test_without_the_scope_refresh_answers_the_last_known_balance_and_calls_nobody(client, db_session):
+    spa, _ = prepaid_spa(db_session)
+    deliver(client, "orders/paid", card_order(), shop=spa.shop.domain)
+    deliver(client, "gift_cards/create", gift_card(4208208, "90.00", "2026-11-24T10:00:00+00:00"), shop=spa.shop.domain)
+    balance_id = db_session.scalar(select(PrepaidBalance.id).where(PrepaidBalance.shop_id == spa.shop.id))
+    body = client.post(f"/api/prepaid-balances/{balance_id}/refresh", headers=_bearer(spa.shop)).get_json()
+    assert body["refreshed"] is False and "read_gift_cards" in body["reason"]
+    assert body["gift_card"]["balance"] == "90.00" and body["gift_card"]["balance_seen_at"]
+    assert len(responses.calls) == 0
+    other = make_spa(db_session)  # another shop's token cannot refresh this balance
+    assert client.post(f"/api/prepaid-balances/{balance_id}/refresh", headers=_bearer(other.shop)).status_code == 404
