@@ -154,3 +154,21 @@ def grant_due_periods(session: Session, now: datetime, *, shop_id: int | None = 
                 granted += 1
             latest = add_period(latest, membership.period_unit, membership.period_count)
     return granted
+
+
+def reconcile_tag(session: Session, shop_id: int, tag: str, tagged: dict[int, set[str]], *, now: datetime) -> int:
+    """Bring one tag's memberships in line with who carries it now (`tagged`: Shopify customer id -> tags)."""
+    from booking.purchases import customer_for  # purchases already imports this module
+
+    changed = 0
+    for shopify_id, tags in tagged.items():
+        changed += sync_tags(session, shop_id, customer_for(session, shop_id, shopify_id, None), tags, now=now)
+    active = session.execute(select(Membership, Customer.shopify_customer_id)
+                             .join(Customer, Customer.id == Membership.customer_id)
+                             .where(Membership.shop_id == shop_id, Membership.source == "tag",
+                                    Membership.status == "active", Membership.source_ref.endswith(f":{tag}"))).all()
+    for membership, shopify_id in active:
+        if shopify_id not in tagged:
+            stop(session, membership, "cancelled", now=now)
+            changed += 1
+    return changed

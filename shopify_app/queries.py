@@ -126,3 +126,13 @@ query GiftCard($id: ID!) {
   }
 }
 """
+
+# Customers carrying a tag (customers/update payloads may omit tags since 2025-01).
+TAGGED_CUSTOMERS = """
+query TaggedCustomers($query: String!, $first: Int!, $after: String) {
+  customers(first: $first, after: $after, query: $query) {
+    nodes { id legacyResourceId tags }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+"""

@@ -11,11 +11,12 @@ from typing import Callable, Iterator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from booking import purchases
+from booking import memberships, purchases
+from booking.models import Plan
 from db import get_db, utcnow
 from shopify_app.client import ShopifyClient
 from shopify_app.models import Shop
-from shopify_app.queries import ORDERS_COUNT, RECENT_ORDERS
+from shopify_app.queries import ORDERS_COUNT, RECENT_ORDERS, TAGGED_CUSTOMERS
 from shopify_app.tokens import ReauthorizationRequired, ensure_offline_token
 
 log = logging.getLogger(__name__)
@@ -117,6 +118,36 @@ def reconcile_shop(shop_id: int, since: datetime, *, on_order: Callable[[], None
     return summary
 
 
+def reconcile_member_tags(shop_id: int) -> int:
+    """Tag memberships from Shopify's customer list, since customers/update payloads may omit tags."""
+    now = utcnow()
+    with get_db().transaction() as session:
+        tags = session.scalars(select(Plan.member_tag).where(
+            Plan.shop_id == shop_id, Plan.kind == "membership", Plan.member_tag.is_not(None),
+            Plan.archived_at.is_(None))).all()
+    if not tags:
+        return 0
+    client, changed = _client_for(shop_id, now), 0
+    try:
+        for tag in tags:
+            tagged = {int(c["legacyResourceId"]): set(c.get("tags") or []) for c in _tagged(client, tag)}
+            with get_db().transaction() as session:
+                changed += memberships.reconcile_tag(session, shop_id, tag, tagged, now=now)
+    finally:
+        client.close()
+    return changed
+
+
+def _tagged(client: ShopifyClient, tag: str) -> Iterator[dict]:
+    query, after = f"tag:'{tag}'", None
+    while True:
+        page = client.query(TAGGED_CUSTOMERS, {"query": query, "first": 100, "after": after})["customers"]
+        yield from page["nodes"]
+        if not page["pageInfo"]["hasNextPage"]:
+            return
+        after = page["pageInfo"]["endCursor"]
+
+
 def _client_for(shop_id: int, now: datetime) -> ShopifyClient:
     from flask import current_app
 
@@ -142,7 +173,8 @@ def installed_shop_ids(domain: str | None = None) -> list[int]:
 def reconcile_job(shop_id: int, since_iso: str) -> dict:
     """rq job: reconcile one shop. Shopify failures raise so rq retries; a shop needing re-auth is skipped."""
     try:
-        return reconcile_shop(shop_id, datetime.fromisoformat(since_iso)).as_dict()
+        summary = reconcile_shop(shop_id, datetime.fromisoformat(since_iso)).as_dict()
+        return {**summary, "tag_memberships_changed": reconcile_member_tags(shop_id)}
     except ReauthorizationRequired as exc:
         log.warning("skipping reconciliation of shop %s: %s", shop_id, exc)
         return {"skipped": str(exc)}

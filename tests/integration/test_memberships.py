@@ -1,9 +1,11 @@
 """Memberships from a purchase, a subscription contract's life cycle, and a customer tag."""
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
+import responses
 from sqlalchemy import select
 
 from booking import accounts, services
@@ -146,3 +148,23 @@ def test_a_tag_membership_gets_each_new_periods_allowance_once(client, db_sessio
     assert grant_due_periods(db_session, two_months_on, shop_id=spa.shop.id) == 0
     periods = allowance(db_session, membership)
     assert [p.starts_at for p in periods[1:]] == [first.expires_at, add_period(first.expires_at, "month", 1)]
+
+
+@responses.activate
+def test_the_periodic_tag_check_starts_and_ends_tag_memberships_from_shopifys_customer_list(app, client, db_session):
+    from webhooks.reconcile import reconcile_member_tags
+
+    spa, plan = membership_spa(db_session, tag="member-gold")
+    leaver = dict(sample("customers/update"), id=5550010, email="leaver@example.com", tags="member-gold")
+    deliver(client, "customers/update", leaver, shop=spa.shop.domain)
+    db_session.commit()
+    url = f"https://{spa.shop.domain}/admin/api/2026-10/graphql.json"
+    responses.post(url, json={"data": {"customers": {
+        "nodes": [{"id": "gid://shopify/Customer/5550011", "legacyResourceId": "5550011", "tags": ["member-gold"]}],
+        "pageInfo": {"hasNextPage": False, "endCursor": None}}}})
+    with app.app_context():
+        assert reconcile_member_tags(spa.shop.id) == 2  # one joined, one left
+    assert json.loads(responses.calls[0].request.body)["variables"]["query"] == "tag:'member-gold'"
+    by_customer = {db_session.get(Customer, m.customer_id).shopify_customer_id: m.status
+                   for m in memberships_of(db_session, spa.shop.id)}
+    assert by_customer == {5550010: "cancelled", 5550011: "active"}
