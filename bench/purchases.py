@@ -14,7 +14,6 @@ import json
 import os
 import queue
 import secrets
-import signal
 import sys
 import threading
 import time
@@ -374,15 +373,8 @@ def as_table(result: dict) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     options = parse_args(argv)
-    # SIGTERM becomes SystemExit, so the ExitStack still drops the database and the keys.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    # A shell without job control starts background jobs with SIGINT ignored; take it back.
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    try:
-        with ExitStack() as cleanup:
-            result = run(options, cleanup)
-    except KeyboardInterrupt:
-        stack.log("interrupted; cleaned up")
+    result = stack.run_with_cleanup(lambda cleanup: run(options, cleanup))
+    if result is None:
         return 130
     print(json.dumps(result, indent=2) if options.json else as_table(result))
     return 0 if result["checks"]["passed"] and result["visible"] == result["orders"] else 1

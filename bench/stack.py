@@ -13,10 +13,10 @@ import subprocess
 import sys
 import tempfile
 import time
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import requests
 from cryptography.fernet import Fernet
@@ -213,3 +213,20 @@ def _wait_until_live(base_url: str, process: subprocess.Popen, log_path: Path, t
 def child_environment(app_env: dict[str, str]) -> dict[str, str]:
     """The parent's environment (PATH, locale) with the bench's app settings on top."""
     return {**os.environ, **app_env}
+
+
+def run_with_cleanup(run: Callable[[ExitStack], object]) -> object | None:
+    """Run a benchmark whose cleanups (database, Redis keys, processes) sit on an ExitStack.
+
+    Returns run's result, or None when interrupted (after cleaning up).
+    """
+    # SIGTERM becomes SystemExit, so the ExitStack still drops the database and the keys.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    # A shell without job control starts background jobs with SIGINT ignored; take it back.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with ExitStack() as cleanup:
+            return run(cleanup)
+    except KeyboardInterrupt:
+        log("interrupted; cleaned up")
+        return None

@@ -13,7 +13,6 @@ import json
 import os
 import platform
 import secrets
-import signal
 import sys
 import time
 from contextlib import ExitStack
@@ -207,15 +206,8 @@ def _cpu_model() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     options = parse_args(argv)
-    # SIGTERM becomes SystemExit, so the ExitStack still drops the database and the keys.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    # A shell without job control starts background jobs with SIGINT ignored; take it back.
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    try:
-        with ExitStack() as cleanup:
-            result = run(options, cleanup)
-    except KeyboardInterrupt:
-        stack.log("interrupted; cleaned up")
+    result = stack.run_with_cleanup(lambda cleanup: run(options, cleanup))
+    if result is None:
         return 130
     print(report.as_json(result) if options.json else report.as_table(result))
     return 0 if result.storage["passed"] else 1

@@ -1,8 +1,6 @@
 """/api/customers/{id}/entitlements, /api/entitlements/{id}/..., /api/reports/liability: customers' packages."""
 from __future__ import annotations
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from flask import g, jsonify
 from sqlalchemy import select
@@ -15,10 +13,6 @@ from booking.api import bp, json_body, read_decimal, read_id, staff_actor, utc_n
 from booking.errors import NotFound, ValidationFailed
 from booking.records import Entitlement, LedgerEntry
 from shopify_app.auth import shop_required
-
-
-def entitlement_json(session: Session, entitlement: Entitlement, zone: ZoneInfo, now: datetime) -> dict:
-    return accounts.describe_package(session, entitlement, zone, now)
 
 
 def ledger_entry_json(row: LedgerEntry) -> dict:
@@ -36,7 +30,7 @@ def _entitlement(session: Session, entitlement_id: int) -> Entitlement:
 
 
 def _present(session: Session, entitlement: Entitlement) -> dict:
-    return entitlement_json(session, entitlement, accounts.shop_zone(session, g.shop.id), utc_now())
+    return accounts.describe_package(session, entitlement, accounts.shop_zone(session, g.shop.id), utc_now())
 
 
 @bp.get("/customers/<int:customer_id>/entitlements")
@@ -51,7 +45,7 @@ def customer_entitlements(customer_id: int):
     rows = session.scalars(select(Entitlement).where(Entitlement.shop_id == g.shop.id,
                                                      Entitlement.customer_id == customer.id).order_by(Entitlement.id))
     zone, now = accounts.shop_zone(session, g.shop.id), utc_now()
-    return jsonify(entitlements=[entitlement_json(session, row, zone, now) for row in rows])
+    return jsonify(entitlements=[accounts.describe_package(session, row, zone, now) for row in rows])
 
 
 @bp.post("/customers/<int:customer_id>/entitlements")

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from booking.accounts import log_activity, write_entry
+from booking.customers import customer_for
 from booking.ledger import grant_entries
 from booking.models import Plan
 from booking.plans import PlanTerms, Validity, add_months
@@ -158,8 +159,6 @@ def grant_due_periods(session: Session, now: datetime, *, shop_id: int | None = 
 
 def reconcile_tag(session: Session, shop_id: int, tag: str, tagged: dict[int, set[str]], *, now: datetime) -> int:
     """Bring one tag's memberships in line with who carries it now (`tagged`: Shopify customer id -> tags)."""
-    from booking.purchases import customer_for  # purchases already imports this module
-
     changed = 0
     for shopify_id, tags in tagged.items():
         changed += sync_tags(session, shop_id, customer_for(session, shop_id, shopify_id, None), tags, now=now)

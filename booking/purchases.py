@@ -17,11 +17,13 @@ from sqlalchemy.orm import Session
 
 from booking import memberships
 from booking.accounts import entitlement_state, log_activity, plain, shop_zone, write_entry
+from booking.customers import customer_for
+from booking.customers import normalize_email as _email
 from booking.errors import NotFound
 from booking.ledger import Entry, grant_entries
 from booking.models import Plan, PlanVariant
 from booking.plans import PlanTerms
-from booking.records import Booking, Customer, Entitlement, GiftCard, Order, OrderRefund, PrepaidBalance
+from booking.records import Customer, Entitlement, GiftCard, Order, OrderRefund, PrepaidBalance
 
 ALL = "*"
 
@@ -85,10 +87,6 @@ def _locked_order(session: Session, shop_id: int, order_id: int) -> Order:
     return order
 
 
-def _email(value: str | None) -> str | None:
-    return value.strip().lower() if value and value.strip() else None
-
-
 def _mapping(session: Session, shop_id: int, lines) -> dict[str, PlanVariant]:
     variants = {line.variant_id for line in lines if line.variant_id}
     if not variants:
@@ -96,36 +94,6 @@ def _mapping(session: Session, shop_id: int, lines) -> dict[str, PlanVariant]:
     rows = session.scalars(select(PlanVariant).where(PlanVariant.shop_id == shop_id,
                                                      PlanVariant.variant_id.in_(variants)))
     return {row.variant_id: row for row in rows}
-
-
-def customer_for(session: Session, shop_id: int, shopify_customer_id: int | None, email: str | None) -> Customer:
-    """The shop's customer by Shopify id, else a guest keyed by email; a guest is merged once its id appears."""
-    email = _email(email)
-    by_id = session.scalar(select(Customer).where(Customer.shop_id == shop_id,
-                                                  Customer.shopify_customer_id == shopify_customer_id)) \
-        if shopify_customer_id else None
-    guest = session.scalar(select(Customer).where(Customer.shop_id == shop_id, Customer.email == email,
-                                                  Customer.shopify_customer_id.is_(None))) if email else None
-    if by_id is None and guest is not None and shopify_customer_id:
-        guest.shopify_customer_id = shopify_customer_id  # the guest turns out to be this customer
-        return guest
-    if by_id is not None and guest is not None:
-        _merge(session, guest, into=by_id)
-    customer = by_id or guest
-    if customer is None:
-        customer = Customer(shop_id=shop_id, shopify_customer_id=shopify_customer_id, email=email)
-        session.add(customer)
-        session.flush()
-    elif email and not customer.email and customer.redacted_at is None:
-        customer.email = email
-    return customer
-
-
-def _merge(session: Session, guest: Customer, *, into: Customer) -> None:
-    for model in (Entitlement, Booking, Order):
-        session.query(model).filter(model.customer_id == guest.id).update({"customer_id": into.id})
-    session.delete(guest)
-    session.flush()
 
 
 def grant_for_order(session: Session, shop_id: int, facts: OrderFacts, *, now: datetime) -> int:

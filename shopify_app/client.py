@@ -9,7 +9,7 @@ client records every HTTP response itself and decides by status first.
 import logging
 import math
 import time
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import requests
 from gql import Client, GraphQLRequest
@@ -151,6 +151,16 @@ class ShopifyClient:
                             self.shop, retry.reason, attempt, self.max_attempts - 1, retry.wait)
                 self._sleep(retry.wait)
         raise AssertionError("unreachable: max_attempts >= 1")
+
+    def paginate(self, document: str, variables: dict, *, connection: str) -> Iterator[dict]:
+        """Every node of `data[connection]`, page by page through `after`/`pageInfo.endCursor`."""
+        after = None
+        while True:
+            page = self.query(document, {**variables, "after": after})[connection]
+            yield from page["nodes"]
+            if not page["pageInfo"]["hasNextPage"]:
+                return
+            after = page["pageInfo"]["endCursor"]
 
     def mutate(self, document: str, variables: dict, *, payload_key: str) -> dict:
         """Run a mutation; return `data[payload_key]`, or raise UserErrors if Shopify refused it."""

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from booking import memberships
 from booking.models import Plan
-from booking.purchases import customer_for
+from booking.customers import customer_for
 from booking.records import Membership, Order
 from db import utcnow
 from shopify_app.models import Shop

@@ -71,13 +71,7 @@ def count_orders(client: ShopifyClient, since: datetime) -> int:
 
 def iter_orders(client: ShopifyClient, since: datetime) -> Iterator[dict]:
     """Every order updated since `since`, page by page (the client paces itself by query cost)."""
-    query, after = _search(since), None
-    while True:
-        page = client.query(RECENT_ORDERS, {"query": query, "first": PAGE_SIZE, "after": after})["orders"]
-        yield from page["nodes"]
-        if not page["pageInfo"]["hasNextPage"]:
-            return
-        after = page["pageInfo"]["endCursor"]
+    return client.paginate(RECENT_ORDERS, {"query": _search(since), "first": PAGE_SIZE}, connection="orders")
 
 
 def apply_order(session: Session, shop_id: int, node: dict, summary: Summary, now: datetime) -> None:
@@ -130,22 +124,14 @@ def reconcile_member_tags(shop_id: int) -> int:
     client, changed = _client_for(shop_id, now), 0
     try:
         for tag in tags:
-            tagged = {int(c["legacyResourceId"]): set(c.get("tags") or []) for c in _tagged(client, tag)}
+            customers = client.paginate(TAGGED_CUSTOMERS, {"query": f"tag:'{tag}'", "first": 100},
+                                        connection="customers")
+            tagged = {int(c["legacyResourceId"]): set(c.get("tags") or []) for c in customers}
             with get_db().transaction() as session:
                 changed += memberships.reconcile_tag(session, shop_id, tag, tagged, now=now)
     finally:
         client.close()
     return changed
-
-
-def _tagged(client: ShopifyClient, tag: str) -> Iterator[dict]:
-    query, after = f"tag:'{tag}'", None
-    while True:
-        page = client.query(TAGGED_CUSTOMERS, {"query": query, "first": 100, "after": after})["customers"]
-        yield from page["nodes"]
-        if not page["pageInfo"]["hasNextPage"]:
-            return
-        after = page["pageInfo"]["endCursor"]
 
 
 def _client_for(shop_id: int, now: datetime) -> ShopifyClient:

@@ -197,3 +197,18 @@ def test_orders_create_grants_an_already_paid_order_only_where_the_merchant_opte
     assert len(packages(db_session, spa.shop.id)) == 1
     deliver(client, "orders/paid", paid_order(), shop=spa.shop.domain)  # the paid event later adds nothing
     assert len(packages(db_session, spa.shop.id)) == 1
+
+
+def test_merging_a_guest_keeps_its_memberships(client, db_session):
+    from booking.customers import customer_for
+    from booking.records import Membership
+
+    spa = make_spa(db_session)
+    guest = customer_for(db_session, spa.shop.id, None, "merge@example.com")
+    known = customer_for(db_session, spa.shop.id, 42, None)
+    db_session.add(Membership(shop_id=spa.shop.id, customer_id=guest.id, plan_id=spa.plan.id, source="tag",
+                              source_ref="x:gold", period_unit="month", period_count=1))
+    db_session.flush()
+    assert customer_for(db_session, spa.shop.id, 42, "merge@example.com").id == known.id
+    owners = db_session.scalars(select(Membership.customer_id).where(Membership.shop_id == spa.shop.id)).all()
+    assert owners == [known.id]

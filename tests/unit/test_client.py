@@ -419,3 +419,18 @@ def test_every_document_parses_and_names_its_operation(name):
     document = gql(DOCUMENTS[name]).document
 
     assert all(definition.name is not None for definition in document.definitions)
+
+
+@responses.activate
+def test_paginate_walks_every_page_through_the_cursor():
+    url = "https://pager.myshopify.com/admin/api/2026-10/graphql.json"
+    page = lambda nodes, more, cursor: {"data": {"things": {"nodes": nodes, "pageInfo": {
+        "hasNextPage": more, "endCursor": cursor}}}}
+    responses.post(url, json=page([{"id": 1}, {"id": 2}], True, "c1"))
+    responses.post(url, json=page([{"id": 3}], False, None))
+    client = ShopifyClient("pager.myshopify.com", "shpat_x", sleep=lambda s: None)
+    nodes = list(client.paginate("query Things($after: String) { things { nodes { id } } }", {"first": 2},
+                                 connection="things"))
+    assert [n["id"] for n in nodes] == [1, 2, 3]
+    sent = [json.loads(c.request.body)["variables"] for c in responses.calls]
+    assert sent == [{"first": 2, "after": None}, {"first": 2, "after": "c1"}]
