@@ -29,6 +29,7 @@ def resource_json(resource: Resource) -> dict:
 
 def plan_json(plan: Plan) -> dict:
     return {"id": plan.id, **plan_catalog.plan_body(plan), "kind": plan.kind, "member_tag": plan.member_tag,
+            "unlocks_service_ids": plan.unlocks_service_ids,
             "not_for_sale": plan.not_for_sale,
             "created_at": plan.created_at.isoformat(), "updated_at": plan.updated_at.isoformat()}
 

@@ -38,7 +38,7 @@ def read_name(value, field: str) -> str:
     return name
 
 
-def _whole(value, field: str, minimum: int, maximum: int) -> int:
+def read_whole(value, field: str, minimum: int, maximum: int) -> int:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
@@ -87,7 +87,7 @@ def _variant_id(value, field: str) -> str | None:
 def _ids(value, field: str) -> list[int]:
     if not isinstance(value, list):
         raise ValidationFailed(f"{field} must be a list of ids", field=field)
-    return [_whole(item, f"{field}[{i}]", 1, 2**31 - 1) for i, item in enumerate(value)]
+    return [read_whole(item, f"{field}[{i}]", 1, 2**31 - 1) for i, item in enumerate(value)]
 
 
 def _weekly_hours(value, field: str) -> dict:
@@ -138,10 +138,10 @@ def shop_services(session: Session, shop_id: int, ids: list[int], field_of) -> l
 
 SERVICE_FIELDS = {
     "name": read_name,
-    "duration_minutes": lambda value, field: _whole(value, field, 1, MAX_MINUTES),
-    "capacity": lambda value, field: _whole(value, field, 1, MAX_CAPACITY),
-    "buffer_before_minutes": lambda value, field: _whole(value, field, 0, MAX_MINUTES),
-    "buffer_after_minutes": lambda value, field: _whole(value, field, 0, MAX_MINUTES),
+    "duration_minutes": lambda value, field: read_whole(value, field, 1, MAX_MINUTES),
+    "capacity": lambda value, field: read_whole(value, field, 1, MAX_CAPACITY),
+    "buffer_before_minutes": lambda value, field: read_whole(value, field, 0, MAX_MINUTES),
+    "buffer_after_minutes": lambda value, field: read_whole(value, field, 0, MAX_MINUTES),
     "members_only": read_flag, "price": _price, "currency": _currency, "shopify_variant_id": _variant_id,
 }
 

@@ -77,3 +77,10 @@ class VariantAlreadyMapped(BookingError):
 
     code = "variant_already_mapped"
     default_message = "this variant already grants a plan"
+
+
+class SellingPlanAlreadyMapped(BookingError):
+    """A Shopify selling plan starts at most one membership plan per shop, so a contract is never ambiguous."""
+
+    code = "selling_plan_already_mapped"
+    default_message = "this selling plan already starts a membership plan"

@@ -111,12 +111,16 @@ def flag_failed_billing(session: Session, membership: Membership, *, now: dateti
                          reason="subscription billing attempt failed", attention=True)
 
 
-def is_member(session: Session, shop_id: int, customer_id: int, at: datetime) -> bool:
-    """True when a membership covers `at`: active and open-ended, or paid through a later time."""
-    return session.scalar(select(Membership.id).where(
+def is_member(session: Session, shop_id: int, customer_id: int, at: datetime, service_id: int | None = None) -> bool:
+    """True when a membership covers `at` (active and open-ended, or paid through a later time) and, given a
+    members-only service, its plan opens that service (a plan since deleted opens all)."""
+    plans = session.execute(select(Membership.plan_id, Plan.unlocks_service_ids)
+                            .outerjoin(Plan, Plan.id == Membership.plan_id).where(
         Membership.shop_id == shop_id, Membership.customer_id == customer_id,
         or_(Membership.paid_through > at,
-            (Membership.paid_through.is_(None)) & (Membership.status == "active"))).limit(1)) is not None
+            (Membership.paid_through.is_(None)) & (Membership.status == "active")))).all()
+    return any(service_id is None or plan_id is None or unlocks is None or service_id in unlocks
+               for plan_id, unlocks in plans)
 
 
 def sync_tags(session: Session, shop_id: int, customer: Customer, tags: set[str], *, now: datetime) -> int:

@@ -107,12 +107,21 @@ class Plan(Base):
     kind: Mapped[str] = mapped_column(String(20), default="package", server_default="package")
     # Membership plans only: a customer tag (set by another membership app) that makes a member.
     member_tag: Mapped[str | None] = mapped_column(String(255))
+    # Membership plans only: the members-only services this membership opens (a list of service ids);
+    # None opens every members-only service in the shop.
+    unlocks_service_ids: Mapped[list | None] = mapped_column(JSONType)
     terms: Mapped[dict] = mapped_column(JSONType)
     not_for_sale: Mapped[bool] = mapped_column(Boolean, default=False)
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     variants: Mapped[list["PlanVariant"]] = relationship(back_populates="plan", cascade="all, delete-orphan")
+    selling_plans: Mapped[list["PlanSellingPlan"]] = relationship(back_populates="plan",
+                                                                  cascade="all, delete-orphan")
+
+    def unlocks(self, service_id: int) -> bool:
+        """Whether a membership of this plan opens a members-only service."""
+        return self.unlocks_service_ids is None or service_id in self.unlocks_service_ids
 
 
 class PlanVariant(Base):
@@ -126,4 +135,21 @@ class PlanVariant(Base):
     plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
     variant_id: Mapped[str] = mapped_column(String(100))  # numeric id as text: ids exceed 2^53
     units_per_item: Mapped[int] = mapped_column(Integer, default=1)
+    # The variant's product, recorded when mapped, so a subscription contract for another variant or
+    # a later edit of the same product can still find its membership plan. None on older mappings.
+    product_id: Mapped[str | None] = mapped_column(String(100))
     plan: Mapped[Plan] = relationship(back_populates="variants")
+
+
+class PlanSellingPlan(Base):
+    """A Shopify selling plan (a subscription option such as "Monthly") whose contracts start a membership plan."""
+
+    __tablename__ = "plan_selling_plans"
+    __table_args__ = (UniqueConstraint("shop_id", "selling_plan_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", **SHOP_FK))
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
+    selling_plan_id: Mapped[str] = mapped_column(String(100))  # numeric id as text
+    name: Mapped[str | None] = mapped_column(String(255))  # as Shopify named it when mapped
+    plan: Mapped[Plan] = relationship(back_populates="selling_plans")

@@ -13,7 +13,7 @@ ERRORS = {
     "NotFound": "No such id in this shop (another shop's ids are unknown here too)",
     "Conflict": "A booking rule said no; `code` says which (slot_unavailable, insufficient_credit, "
                 "outside_package_window, not_eligible, entitlement_expired, cutoff_passed, invalid_transition, "
-                "variant_already_mapped)",
+                "variant_already_mapped, selling_plan_already_mapped)",
     "Invalid": "Bad input; `field` names it, e.g. `service_ids[0]` or `sessions[1].starts_at`",
     "ShopifyUnavailable": "Shopify could not be reached, throttled us or refused the token (code "
                           "shopify_unavailable); nothing was changed, try again",
@@ -125,6 +125,23 @@ PATHS = {
     "/api/plans/{plan_id}/variants/{variant_id}": {"delete": _op(
         "Stop the variant granting the plan; packages already sold stay", "catalog",
         params=[*_PLAN, {**_path("variant_id", "The numeric Shopify variant id"),
+                         "schema": {"type": "string", "pattern": "^[0-9]+$"}}],
+        errors=("NotFound", "Invalid"), ok=("204", "Removed", None))},
+    "/api/plans/{plan_id}/selling-plans": {
+        "get": _op("The Shopify selling plans whose subscription contracts start this membership plan", "catalog",
+                   params=_PLAN, ok=("200", "The mappings", _list_of("selling_plans", "PlanSellingPlan"))),
+        "post": _op("Make contracts on a Shopify selling plan start this membership plan", "catalog", params=_PLAN,
+                    body="PlanSellingPlanInput", errors=("NotFound", "Conflict", "Invalid", "ShopifyUnavailable"),
+                    description="Membership plans only (else 422 on `plan_id`); the selling plan must exist in the "
+                                "shop (else 422 on `selling_plan_id`). A contract starts the plan its variant is "
+                                "mapped to; failing that, its selling plan's; failing that, the plan with a mapped "
+                                "variant of its product. A selling plan starts at most one plan: 409 "
+                                "`selling_plan_already_mapped`.",
+                    ok=("201", "The mapping", ref("PlanSellingPlan"))),
+    },
+    "/api/plans/{plan_id}/selling-plans/{selling_plan_id}": {"delete": _op(
+        "Stop the selling plan starting this plan; memberships already started carry on", "catalog",
+        params=[*_PLAN, {**_path("selling_plan_id", "The numeric Shopify selling plan id"),
                          "schema": {"type": "string", "pattern": "^[0-9]+$"}}],
         errors=("NotFound", "Invalid"), ok=("204", "Removed", None))},
     "/api/customers/{customer_id}/prepaid-balances": {"get": _op(

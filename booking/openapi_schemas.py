@@ -60,6 +60,8 @@ PLAN_FIELDS = {
                             "membership: access for a period (validity) with an allowance per period"},
     "member_tag": {"type": "string", "nullable": True,
                    "description": "Membership plans: a customer tag that makes a member (e.g. member-gold)"},
+    "unlocks_service_ids": _null({**IDS, "description": "Membership plans: the members-only services a member "
+                                                         "may book; null or absent = every members-only service"}),
     "quantity": _null({"oneOf": [DECIMAL, {"type": "number"}],
                        "description": "What the plan grants; left out for unlimited and fixed-service plans"}),
     "currency": _null({**CURRENCY, "description": "Required for money plans"}),
@@ -108,6 +110,9 @@ PLAN_VARIANT = {"id": ID, "plan_id": ID, "variant_id": SHOPIFY_ID,
                 "units_per_item": _int(1, 1000),
                 "title": {**_null(TEXT), "description": "The variant's title in Shopify; null once deleted there"},
                 "product_title": _null(TEXT)}
+PLAN_SELLING_PLAN = {"id": ID, "plan_id": ID, "selling_plan_id": SHOPIFY_ID,
+                     "selling_plan_gid": {**TEXT, "example": "gid://shopify/SellingPlan/690123"},
+                     "name": {**_null(TEXT), "description": "Group and plan name in Shopify when it was mapped"}}
 SHOPIFY_VARIANT = {"id": SHOPIFY_ID, "gid": TEXT, "title": TEXT, "sku": _null(TEXT),
                    "price": {**MONEY, "description": "Shopify's decimal string"},
                    "mapped_plan_id": {**_null(ID), "description": "The plan this variant grants in this shop"}}
@@ -154,6 +159,11 @@ SCHEMAS = {
                        "description": "Numeric id, its string, or the GraphQL gid (ids exceed 2^53: prefer strings)"},
         "units_per_item": {**_int(1, 1000), "default": 1, "description": "Packages granted per item bought"}},
         ("variant_id",), example={"variant_id": "gid://shopify/ProductVariant/44012345678901"}),
+    "PlanSellingPlan": _obj(PLAN_SELLING_PLAN, list(PLAN_SELLING_PLAN)),
+    "PlanSellingPlanInput": _obj({
+        "selling_plan_id": {"oneOf": [ID, {**TEXT, "pattern": r"^([0-9]+|gid://shopify/SellingPlan/[0-9]+)$"}],
+                            "description": "Numeric id, its string, or the GraphQL gid"}},
+        ("selling_plan_id",), example={"selling_plan_id": "gid://shopify/SellingPlan/690123"}),
     "ShopifyVariant": _obj(SHOPIFY_VARIANT, list(SHOPIFY_VARIANT)),
     "ShopifyProduct": _obj({"id": SHOPIFY_ID, "gid": TEXT, "title": TEXT, "status": {
         "type": "string", "enum": ["ACTIVE", "ARCHIVED", "DRAFT", "UNLISTED"]}, "image_url": _null(TEXT),

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from booking.availability import DAY_NAMES
-from booking.catalog import live_row, live_rows, read_flag, read_name, read_object, shop_services
+from booking.catalog import live_row, live_rows, read_flag, read_name, read_object, read_whole, shop_services
 from booking.errors import ValidationFailed
 from booking.models import Plan, Resource
 from booking.plan_input import VALIDITY_FIELDS
@@ -32,6 +32,7 @@ def create_plan(session: Session, shop_id: int, body) -> Plan:
     plan = Plan(shop_id=shop_id, title=terms.title, terms=terms.to_json(), kind=_kind(body, terms),
                 not_for_sale=read_flag(body.get("not_for_sale", False), "not_for_sale"))
     plan.member_tag = _member_tag(body.get("member_tag"), plan.kind)
+    plan.unlocks_service_ids = _unlocks(session, shop_id, body.get("unlocks_service_ids"), plan.kind)
     session.add(plan)
     session.flush()
     return plan
@@ -59,6 +60,18 @@ def _member_tag(value, kind: str) -> str | None:
     return value.strip()
 
 
+def _unlocks(session: Session, shop_id: int, value, kind: str) -> list[int] | None:
+    """The members-only services a membership opens, as sorted ids of the shop's services; None: all of them."""
+    if value is None:
+        return None
+    if kind != "membership" or not isinstance(value, list):
+        raise ValidationFailed("unlocks_service_ids is a list of service ids, on membership plans only",
+                               field="unlocks_service_ids")
+    ids = [read_whole(v, f"unlocks_service_ids[{i}]", 1, 2**63 - 1) for i, v in enumerate(value)]
+    shop_services(session, shop_id, ids, lambda i: f"unlocks_service_ids[{i}]")
+    return sorted(set(ids))
+
+
 def update_plan(session: Session, shop_id: int, plan_id: int, body) -> Plan:
     """New terms for future purchases only: packages already sold keep the terms they were sold under."""
     plan = get_plan(session, shop_id, plan_id)
@@ -69,6 +82,8 @@ def update_plan(session: Session, shop_id: int, plan_id: int, body) -> Plan:
         plan.not_for_sale = read_flag(patch["not_for_sale"], "not_for_sale")
     if "member_tag" in patch:
         plan.member_tag = _member_tag(patch["member_tag"], plan.kind)
+    if "unlocks_service_ids" in patch:
+        plan.unlocks_service_ids = _unlocks(session, shop_id, patch["unlocks_service_ids"], plan.kind)
     session.flush()
     return plan
 

@@ -149,7 +149,7 @@ def book_sessions(session: Session, shop_id: int, customer: Customer, requests: 
         resource = resources[request.resource_id]
         if service.id not in {s.id for s in resource.services}:
             raise NotEligible(f"{resource.name} does not perform {service.name}")
-        if service.members_only and not is_member(session, shop_id, customer.id, request.starts_at):
+        if service.members_only and not is_member(session, shop_id, customer.id, request.starts_at, service.id):
             raise NotEligible(f"{service.name} is for members only")
         pending = [Occupancy(b.starts_at, b.ends_at, timedelta(minutes=service.buffer_before_minutes),
                              timedelta(minutes=service.buffer_after_minutes), b.service_id)

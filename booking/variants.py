@@ -53,12 +53,17 @@ class ProductPage:
 
 def read_variant_id(value, field: str = "variant_id") -> str:
     """The numeric id as text from 123, "123" or "gid://shopify/ProductVariant/123": ids exceed 2^53."""
-    text = value[len(VARIANT_GID):] if isinstance(value, str) and value.startswith(VARIANT_GID) else value
+    return read_shopify_id(value, VARIANT_GID, field, "variant")
+
+
+def read_shopify_id(value, gid_prefix: str, field: str, what: str) -> str:
+    """A Shopify id given as a number, its digits or its gid (of the `gid_prefix` kind), as digits."""
+    text = value[len(gid_prefix):] if isinstance(value, str) and value.startswith(gid_prefix) else value
     if isinstance(text, int) and not isinstance(text, bool):
         text = str(text)
     if not (isinstance(text, str) and 0 < len(text) <= 19 and text.isascii() and text.isdigit()
             and 0 < int(text) < 2**63):
-        raise ValidationFailed(f"{field} must be a Shopify variant id such as 123 or {VARIANT_GID}123", field=field)
+        raise ValidationFailed(f"{field} must be a Shopify {what} id such as 123 or {gid_prefix}123", field=field)
     return str(int(text))  # one spelling per id: "0123" is 123
 
 
@@ -81,7 +86,7 @@ def numeric_id(gid: str) -> str:
 def list_variants(session: Session, shop_id: int, plan_id: int, *, shopify) -> list[Mapping]:
     """The plan's variants, oldest mapping first, titled from Shopify (one query per 250)."""
     rows = list(session.scalars(select(PlanVariant).where(
-        PlanVariant.shop_id == shop_id, PlanVariant.plan_id == _plan(session, shop_id, plan_id).id)
+        PlanVariant.shop_id == shop_id, PlanVariant.plan_id == any_plan(session, shop_id, plan_id).id)
         .order_by(PlanVariant.id)))
     titles = variant_titles(shopify, [row.variant_id for row in rows]) if rows else {}
     return [_mapping(row, titles.get(row.variant_id)) for row in rows]
@@ -97,7 +102,9 @@ def map_variant(session: Session, shop_id: int, plan_id: int, body, *, shopify) 
     variant = find_variant(shopify, variant_id)
     if variant is None:
         raise ValidationFailed(f"Shopify has no product variant {variant_id} in this shop", field="variant_id")
-    row = PlanVariant(shop_id=shop_id, plan_id=plan.id, variant_id=variant_id, units_per_item=units)
+    product_id = numeric_id((variant.get("product") or {}).get("id") or "") or None
+    row = PlanVariant(shop_id=shop_id, plan_id=plan.id, variant_id=variant_id, units_per_item=units,
+                      product_id=product_id)
     try:
         with session.begin_nested():  # a savepoint, so the race below leaves the request's transaction usable
             session.add(row)
@@ -110,7 +117,7 @@ def map_variant(session: Session, shop_id: int, plan_id: int, body, *, shopify) 
 
 def unmap_variant(session: Session, shop_id: int, plan_id: int, variant_id) -> None:
     """Stop a variant granting the plan; orders already received keep their packages."""
-    plan, variant_id = _plan(session, shop_id, plan_id), read_variant_id(variant_id)
+    plan, variant_id = any_plan(session, shop_id, plan_id), read_variant_id(variant_id)
     row = session.scalar(select(PlanVariant).where(PlanVariant.shop_id == shop_id, PlanVariant.plan_id == plan.id,
                                                    PlanVariant.variant_id == variant_id))
     if row is None:
@@ -160,7 +167,8 @@ def variant_titles(shopify, variant_ids: list[str]) -> dict[str, dict]:
 
 # --- helpers ---
 
-def _plan(session: Session, shop_id: int, plan_id: int) -> Plan:
+def any_plan(session: Session, shop_id: int, plan_id: int) -> Plan:
+    """The shop's plan, archived or not; NotFound otherwise."""
     # Archived plans too: their mappings still hold their variants, and the merchant must be able to free them.
     plan = session.scalar(select(Plan).where(Plan.id == plan_id, Plan.shop_id == shop_id))
     if plan is None:

@@ -136,3 +136,29 @@ query TaggedCustomers($query: String!, $first: Int!, $after: String) {
   }
 }
 """
+
+# A selling plan (a subscription option) by id, with its group, for mapping it to a membership plan.
+SELLING_PLAN = """
+query SellingPlan($id: ID!) {
+  node(id: $id) {
+    ... on SellingPlan {
+      id
+      name
+      sellingPlanGroup { id name }
+    }
+  }
+}
+"""
+
+# What a subscription contract sells: its payload names only the origin order, so the lines come from here.
+# Needs read_own_subscription_contracts, which any shop that delivers subscription webhooks has granted.
+SUBSCRIPTION_CONTRACT_LINES = """
+query SubscriptionContractLines($id: ID!) {
+  subscriptionContract(id: $id) {
+    id
+    lines(first: 50) {
+      nodes { variantId productId sellingPlanId sellingPlanName }
+    }
+  }
+}
+"""

@@ -6,12 +6,15 @@ import logging
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from booking import memberships
+from booking import memberships, selling_plans
 from booking.models import Plan
 from booking.customers import customer_for
 from booking.records import Membership, Order
 from db import utcnow
+from shopify_app.errors import GraphQLError
 from shopify_app.models import Shop
+from shopify_app.queries import SUBSCRIPTION_CONTRACT_LINES
+from webhooks.admin_api import admin_client
 from webhooks.models import EventStatus, WebhookEvent
 
 log = logging.getLogger(__name__)
@@ -19,13 +22,14 @@ INTERVALS = {"day": "day", "week": "week", "month": "month", "year": "year"}
 
 
 def handle_contract_started(session: Session, shop: Shop, event: WebhookEvent) -> EventStatus:
-    """subscription_contracts/create|activate: start (or resume) the membership its origin order bought."""
+    """subscription_contracts/create|activate: start (or resume) the membership the contract sells."""
     contract = event.payload
     existing = memberships.find(session, shop.id, "subscription", str(contract["id"]))
     if existing is not None:
         existing.status = "active"
         return EventStatus.DONE
-    plan = _membership_plan_of(session, shop.id, contract.get("origin_order_id"))
+    plan = _plan_of_origin_order(session, shop.id, contract.get("origin_order_id")) \
+        or _plan_of_contract_lines(session, shop, contract)
     if plan is None:
         log.info("contract %s matches no membership plan in %s", contract["id"], shop.domain)
         return EventStatus.SKIPPED
@@ -33,8 +37,8 @@ def handle_contract_started(session: Session, shop: Shop, event: WebhookEvent) -
     return EventStatus.DONE
 
 
-def _membership_plan_of(session: Session, shop_id: int, origin_order_id) -> Plan | None:
-    # Matched by the origin order's line items, which orders/paid recorded with their plans.
+def _plan_of_origin_order(session: Session, shop_id: int, origin_order_id) -> Plan | None:
+    # The lines orders/paid recorded with their plans: no Admin API call when the order came through Packbook.
     order = session.scalar(select(Order).where(Order.shop_id == shop_id,
                                                Order.shopify_order_id == int(origin_order_id or 0)))
     for line in (order.lines if order else []):
@@ -42,6 +46,20 @@ def _membership_plan_of(session: Session, shop_id: int, origin_order_id) -> Plan
         if plan is not None and plan.kind == "membership":
             return plan
     return None
+
+
+def _plan_of_contract_lines(session: Session, shop: Shop, contract: dict) -> Plan | None:
+    """Ask the Admin API what the contract sells (its payload has no lines) and match variant, selling plan,
+    then product. Transport failures raise so the job is retried; a refused query (scope withdrawn) skips."""
+    gid = f"gid://shopify/SubscriptionContract/{int(contract['id'])}"
+    with admin_client(session, shop, utcnow(), max_attempts=3) as shopify:
+        try:
+            found = shopify.query(SUBSCRIPTION_CONTRACT_LINES, {"id": gid})["subscriptionContract"]
+        except GraphQLError as exc:
+            log.warning("could not read contract %s of %s: %s", contract["id"], shop.domain, exc)
+            return None
+    lines = ((found or {}).get("lines") or {}).get("nodes") or []
+    return selling_plans.plan_for_contract_lines(session, shop.id, lines)
 
 
 def _start_or_convert(session: Session, shop: Shop, contract: dict, plan: Plan) -> None:

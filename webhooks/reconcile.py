@@ -17,7 +17,8 @@ from db import get_db, utcnow
 from shopify_app.client import ShopifyClient
 from shopify_app.models import Shop
 from shopify_app.queries import ORDERS_COUNT, RECENT_ORDERS, TAGGED_CUSTOMERS
-from shopify_app.tokens import ReauthorizationRequired, ensure_offline_token
+from shopify_app.tokens import ReauthorizationRequired
+from webhooks.admin_api import admin_client
 
 log = logging.getLogger(__name__)
 PAGE_SIZE = 50
@@ -135,17 +136,8 @@ def reconcile_member_tags(shop_id: int) -> int:
 
 
 def _client_for(shop_id: int, now: datetime) -> ShopifyClient:
-    from flask import current_app
-
-    from shopify_app.oauth import OAuthClient
-
-    settings = current_app.config["PACKBOOK"]
-    oauth = OAuthClient(settings.shopify_api_key, settings.shopify_api_secret, admin_origin=settings.shopify_admin_origin)
     with get_db().transaction() as session:
-        shop = session.get(Shop, shop_id)
-        token = ensure_offline_token(session, shop, oauth, now)
-        domain = shop.domain
-    return ShopifyClient(domain, token, admin_origin=settings.shopify_admin_origin)
+        return admin_client(session, session.get(Shop, shop_id), now)
 
 
 def installed_shop_ids(domain: str | None = None) -> list[int]:

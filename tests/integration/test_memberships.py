@@ -107,10 +107,15 @@ def test_the_subscription_life_cycle(client, db_session):
     assert not is_member(db_session, spa.shop.id, membership.customer_id, membership.paid_through + timedelta(days=1))
 
 
-def test_a_contract_for_an_unknown_order_is_skipped_and_billing_before_create_retries(client, db_session):
+@responses.activate
+def test_a_contract_that_sells_no_mapped_plan_is_skipped_and_billing_before_create_retries(client, db_session):
     from webhooks.models import WebhookEvent
 
     spa, _ = membership_spa(db_session)
+    responses.post(f"https://{spa.shop.domain}/admin/api/2026-10/graphql.json", json={"data": {
+        "subscriptionContract": {"id": "x", "lines": {"nodes": [
+            {"variantId": "gid://shopify/ProductVariant/1", "productId": "gid://shopify/Product/2",
+             "sellingPlanId": "gid://shopify/SellingPlan/3", "sellingPlanName": "Monthly"}]}}}})
     deliver(client, "subscription_billing_attempts/success",
             {"idempotency_key": "b", "subscription_contract_id": CONTRACT}, shop=spa.shop.domain)
     deliver(client, "subscription_contracts/create", contract_event("subscription_contracts/create"),
@@ -118,6 +123,7 @@ def test_a_contract_for_an_unknown_order_is_skipped_and_billing_before_create_re
     statuses = dict(db_session.execute(select(WebhookEvent.topic, WebhookEvent.status)
                                        .where(WebhookEvent.shop_domain == spa.shop.domain)).all())
     assert statuses == {"subscription_billing_attempts/success": "failed", "subscription_contracts/create": "skipped"}
+    assert memberships_of(db_session, spa.shop.id) == []
 
 
 def test_a_customer_tag_makes_a_member_until_it_is_removed(client, db_session):
