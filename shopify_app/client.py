@@ -82,11 +82,15 @@ def _clamp(value: float, low: float, high: float) -> float:
 
 
 class _Retry(Exception):
-    """Internal: this attempt failed in a way worth retrying after `wait` seconds."""
+    """Internal: this attempt failed in a way worth retrying after `wait` seconds.
 
-    def __init__(self, error: ShopifyError, wait: float, reason: str):
+    `unexecuted` says Shopify certainly did not run the operation (throttled, or the connection was never
+    made); a 5xx or a read timeout may come after it ran, so only queries are retried then, never mutations.
+    """
+
+    def __init__(self, error: ShopifyError, wait: float, reason: str, *, unexecuted: bool = False):
         super().__init__(reason)
-        self.error, self.wait, self.reason = error, wait, reason
+        self.error, self.wait, self.reason, self.unexecuted = error, wait, reason, unexecuted
 
 
 class ShopifyClient:
@@ -136,16 +140,19 @@ class ShopifyClient:
         self._gql.close_sync()
 
     def query(
-        self, document: str, variables: dict | None = None, *, operation_name: str | None = None
+        self, document: str, variables: dict | None = None, *, operation_name: str | None = None,
+        idempotent: bool = True,
     ) -> dict:
-        """Run a GraphQL document and return its `data`; raises a ShopifyError on failure."""
+        """Run a GraphQL document and return its `data`; raises a ShopifyError on failure.
+
+        `idempotent=False` (mutations) retries only failures Shopify certainly did not act on."""
         request = GraphQLRequest(document, variable_values=variables, operation_name=operation_name)
         self._pace()
         for attempt in range(1, self.max_attempts + 1):
             try:
                 return self._attempt(request, attempt)
             except _Retry as retry:
-                if attempt == self.max_attempts:
+                if attempt == self.max_attempts or not (idempotent or retry.unexecuted):
                     raise retry.error from None
                 log.warning("Shopify %s: %s; retry %d of %d in %.2fs",
                             self.shop, retry.reason, attempt, self.max_attempts - 1, retry.wait)
@@ -164,7 +171,7 @@ class ShopifyClient:
 
     def mutate(self, document: str, variables: dict, *, payload_key: str) -> dict:
         """Run a mutation; return `data[payload_key]`, or raise UserErrors if Shopify refused it."""
-        payload = self.query(document, variables).get(payload_key)
+        payload = self.query(document, variables, idempotent=False).get(payload_key)
         if payload is None:
             raise ShopifyError(f"mutation answered without a {payload_key!r} payload")
         if payload.get("userErrors"):
@@ -196,7 +203,11 @@ class ShopifyClient:
             cause = exc.__cause__ or exc
             reason = type(cause).__name__  # e.g. ConnectTimeout
             error = ShopifyConnectionError(f"{reason}: {self._redact(str(cause))}")
-            raise _Retry(error, _backoff_wait(attempt, max_wait=self.max_wait), reason) from None
+            unsent = isinstance(cause, requests.exceptions.ConnectTimeout) or (
+                isinstance(cause, requests.exceptions.ConnectionError)
+                and not isinstance(cause, requests.exceptions.ReadTimeout)
+                and "RemoteDisconnected" not in str(cause))
+            raise _Retry(error, _backoff_wait(attempt, max_wait=self.max_wait), reason, unexecuted=unsent) from None
         except (TransportQueryError, TransportServerError, TransportProtocolError) as exc:
             # Decided below, outside this block, so gql's exception (which can
             # quote the raw body) is not chained onto ours: we keep a redacted excerpt.
@@ -216,7 +227,7 @@ class ShopifyClient:
         error = error_class(status, self._redacted_body(response))
         if status == 429:
             wait = _retry_after_wait(response.headers, max_wait=self.max_wait)
-            raise _Retry(error, wait, "HTTP 429")
+            raise _Retry(error, wait, "HTTP 429", unexecuted=True)
         if status in RETRYABLE_STATUSES:
             raise _Retry(error, _backoff_wait(attempt, max_wait=self.max_wait), f"HTTP {status}")
         raise error
@@ -232,7 +243,7 @@ class ShopifyClient:
             # Still throttled with no reported deficit: wait at least the floor.
             floor = min(MIN_THROTTLE_WAIT, self.max_wait)
             wait = max(throttle_wait(cost, max_wait=self.max_wait), floor)
-            return _Retry(ThrottledError(cost, attempt), wait, "THROTTLED")
+            return _Retry(ThrottledError(cost, attempt), wait, "THROTTLED", unexecuted=True)
         return GraphQLError(errors)
 
     def _redacted_body(self, response: requests.Response | None) -> str:
