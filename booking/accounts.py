@@ -51,6 +51,21 @@ def entitlement_state(session: Session, entitlement: Entitlement) -> Entitlement
     """The pure view of a package: its frozen terms plus every ledger entry, in order."""
     rows = session.scalars(select(LedgerEntry).where(LedgerEntry.entitlement_id == entitlement.id)
                            .order_by(LedgerEntry.id))
+    return _state(entitlement, rows)
+
+
+def entitlement_states(session: Session, entitlement_ids) -> dict[int, EntitlementState]:
+    """Many packages' states in two queries (a list of bookings names many packages)."""
+    ids = set(entitlement_ids)
+    if not ids:
+        return {}
+    by_package: dict[int, list[LedgerEntry]] = {i: [] for i in ids}
+    for row in session.scalars(select(LedgerEntry).where(LedgerEntry.entitlement_id.in_(ids)).order_by(LedgerEntry.id)):
+        by_package[row.entitlement_id].append(row)
+    return {e.id: _state(e, by_package[e.id]) for e in session.scalars(select(Entitlement).where(Entitlement.id.in_(ids)))}
+
+
+def _state(entitlement: Entitlement, rows) -> EntitlementState:
     entries = tuple(Entry(r.kind, Decimal(r.quantity), r.unit, service_id=r.service_id, booking_id=r.booking_id,
                           at=r.created_at, reason=r.reason) for r in rows)
     return EntitlementState(id=entitlement.id, terms=PlanTerms.from_json(entitlement.terms),

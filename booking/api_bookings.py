@@ -81,8 +81,21 @@ def list_bookings():
         query = query.join(Customer, Customer.id == Booking.customer_id).where(
             Customer.shopify_customer_id == customer_id)
     rows = session.scalars(query.order_by(Booking.starts_at, Booking.id).limit(MAX_LISTED)).all()
-    progress: dict = {}
+    progress, _loaded = _preload(session, rows)
     return jsonify(bookings=[booking_json(session, row, zone, progress) for row in rows])
+
+
+def _preload(session: Session, rows: list[Booking]) -> tuple[dict, list]:
+    """Load the listed bookings' services, customers and packages in a few queries, not a few per booking.
+
+    session.get then finds them in the identity map, which holds rows only weakly: the caller keeps the
+    returned list alive while it serializes. The dict is the packages' progress for _redeemed_from."""
+    loaded = []
+    for model, ids in ((Service, {b.service_id for b in rows}), (Customer, {b.customer_id for b in rows})):
+        if ids:
+            loaded += session.scalars(select(model).where(model.id.in_(ids))).all()
+    states = accounts.entitlement_states(session, {b.entitlement_id for b in rows if b.entitlement_id})
+    return {i: (s.terms.title, s.progress_label, s.terms.ledger_unit) for i, s in states.items()}, loaded
 
 
 @bp.get("/bookings/<int:booking_id>")
