@@ -7,6 +7,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from booking import memberships
 from booking.accounts import assign_plan, booking_settings
 from booking.models import Plan, Resource, Service
 from booking.plans import PlanTerms
@@ -28,6 +29,11 @@ def seed_spa(session: Session, shop: Shop) -> None:
     _staff(session, shop, massage, yoga, sauna)
     plans = _plans(session, shop, massage, yoga, sauna)
     _customers_with_packages(session, shop, plans)
+    _membership(session, shop, massage, marco_of(session, shop))
+
+
+def marco_of(session: Session, shop: Shop) -> Resource:
+    return session.scalar(select(Resource).where(Resource.shop_id == shop.id, Resource.name.startswith("Marco")))
 
 
 def _services(session: Session, shop: Shop) -> list[Service]:
@@ -67,6 +73,24 @@ def _plans(session: Session, shop: Shop, massage: Service, yoga: Service, sauna:
     session.add_all(plans)
     session.flush()
     return plans
+
+
+def _membership(session: Session, shop: Shop, massage: Service, marco: Resource) -> None:
+    """A tag membership (as another membership app would set it): two massages a month and the members'
+    steam room, which only members may book. Li is a member."""
+    steam = Service(shop_id=shop.id, name="Members' steam room", duration_minutes=30, members_only=True,
+                    price=Decimal("0.00"), currency="USD")
+    session.add(steam)
+    session.flush()
+    marco.services = [*marco.services, steam]
+    terms = PlanTerms.from_api({"title": "Gold membership", "unit": "sessions", "quantity": 2,
+                                "service_ids": [massage.id], "validity_months": 1})
+    gold = Plan(shop_id=shop.id, title=terms.title, terms=terms.to_json(), kind="membership",
+                member_tag="member-gold", unlocks_service_ids=[steam.id], not_for_sale=True)
+    session.add(gold)
+    session.flush()
+    li = session.scalar(select(Customer).where(Customer.shop_id == shop.id, Customer.email == "li@example.com"))
+    memberships.sync_tags(session, shop.id, li, {"member-gold"}, now=utcnow())
 
 
 def _customers_with_packages(session: Session, shop: Shop, plans: list[Plan]) -> None:
