@@ -117,5 +117,5 @@ def money(amount: Decimal | None) -> str | None:
 
 
 # The route modules register on `bp`, so they are imported last.
-from booking import (api_accounts, api_bookings, api_catalog, api_prepaid, api_selling_plans,  # noqa: E402,F401
-                     api_settings, api_variants)
+from booking import (api_accounts, api_activity, api_bookings, api_catalog, api_prepaid,  # noqa: E402,F401
+                     api_selling_plans, api_settings, api_variants)

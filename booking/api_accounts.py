@@ -21,7 +21,7 @@ def ledger_entry_json(row: LedgerEntry) -> dict:
             "created_at": row.created_at.isoformat()}
 
 
-def _entitlement(session: Session, entitlement_id: int) -> Entitlement:
+def shop_entitlement(session: Session, entitlement_id: int) -> Entitlement:
     row = session.scalar(select(Entitlement).where(Entitlement.id == entitlement_id,
                                                    Entitlement.shop_id == g.shop.id))
     if row is None:
@@ -66,7 +66,7 @@ def assign_plan(customer_id: int):
 def get_entitlement(entitlement_id: int):
     """One package of this shop."""
     session = db.session()
-    return jsonify(_present(session, _entitlement(session, entitlement_id)))
+    return jsonify(_present(session, shop_entitlement(session, entitlement_id)))
 
 
 @bp.get("/entitlements/<int:entitlement_id>/ledger")
@@ -74,7 +74,7 @@ def get_entitlement(entitlement_id: int):
 def entitlement_ledger(entitlement_id: int):
     """Every change to a package's balance, oldest first, with who made it and why."""
     session = db.session()
-    entitlement = _entitlement(session, entitlement_id)
+    entitlement = shop_entitlement(session, entitlement_id)
     rows = session.scalars(select(LedgerEntry).where(LedgerEntry.entitlement_id == entitlement.id)
                            .order_by(LedgerEntry.id))
     return jsonify(entitlement=_present(session, entitlement), entries=[ledger_entry_json(r) for r in rows])

@@ -35,7 +35,7 @@ def _query(name: str, what: str, schema: dict | None = None, required: bool = Fa
 
 
 def _op(summary: str, tag: str, *, ok: tuple | None = None, body: str | dict | None = None, params=(),
-        errors=("NotFound",), public: bool = False, description: str | None = None) -> dict:
+        errors=("NotFound",), public: bool = False, description: str | None = None, body_required: bool = True) -> dict:
     """One operation: `ok` is (status, description, schema or None); error responses by name."""
     status, text, schema = ok or ("200", "OK", None)
     responses = {status: {"description": text, **({"content": _json(schema)} if schema else {})}}
@@ -43,7 +43,7 @@ def _op(summary: str, tag: str, *, ok: tuple | None = None, body: str | dict | N
     if description:
         operation["description"] = description
     if body is not None:
-        operation["requestBody"] = {"required": True, "content": _json(ref(body) if isinstance(body, str) else body)}
+        operation["requestBody"] = {"required": body_required, "content": _json(ref(body) if isinstance(body, str) else body)}
     if public:
         operation["security"] = []
     else:
@@ -173,6 +173,20 @@ PATHS = {
     "/api/entitlements/{entitlement_id}/ledger": {"get": _op(
         "Every change to the package's balance, oldest first", "packages", params=_ENTITLEMENT,
         ok=("200", "The package and its entries", ref("Ledger")))},
+    "/api/entitlements/{entitlement_id}/activity": {"get": _op(
+        "Everything done to the package, oldest first: by whom, why, and what changed", "packages",
+        params=_ENTITLEMENT, ok=("200", "The package's history", _list_of("items", "ActivityItem")))},
+    "/api/attention": {"get": _op(
+        "What needs the merchant, newest first: credit refunded after it was used, failed membership billing",
+        "packages", errors=(),
+        params=[_query("include_resolved", "true: handled items too", {"type": "boolean", "default": False})],
+        ok=("200", "Open items (at most 200)", _list_of("items", "ActivityItem")))},
+    "/api/attention/{item_id}/resolve": {"post": _op(
+        "Mark an item handled; it leaves the list and stays in the package's history", "packages",
+        params=[_path("item_id", "The attention item's id")], body="Resolution", body_required=False,
+        errors=("NotFound", "Conflict", "Invalid"),
+        description="The body (a note) is optional. An item already handled is a 409 `invalid_transition`.",
+        ok=("200", "The item, handled", ref("ActivityItem")))},
     "/api/entitlements/{entitlement_id}/adjustments": {"post": _op(
         "Correct the balance up or down, with a reason", "packages", params=_ENTITLEMENT, body="Adjustment",
         errors=("NotFound", "Conflict", "Invalid"), ok=("201", "The ledger entry written", ref("LedgerEntry")))},

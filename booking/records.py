@@ -142,6 +142,10 @@ class ActivityLog(Base):
     after: Mapped[dict | None] = mapped_column(JSONType)
     attention: Mapped[bool] = mapped_column(Boolean, default=False)  # shown in the admin's attention list
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # An attention item leaves the list once a merchant marks it handled; the row itself stays.
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_by: Mapped[str | None] = mapped_column(String(100))
+    resolution_note: Mapped[str | None] = mapped_column(Text)
 
 
 class Order(Base):

@@ -21,8 +21,11 @@ class Api:
     def __init__(self, client, shop):
         self.client, self.shop = client, shop
 
+    def headers(self) -> dict:
+        return bearer(self.shop.domain)
+
     def _call(self, method: str, path: str, body=None, **query):
-        return getattr(self.client, method)(path, json=body, query_string=query, headers=bearer(self.shop.domain))
+        return getattr(self.client, method)(path, json=body, query_string=query, headers=self.headers())
 
     def get(self, path: str, **query):
         return self._call("get", path, **query)

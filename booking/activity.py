@@ -1,0 +1,66 @@
+"""Reading the activity log: a package's history, and the shop's attention list (what a merchant must look at:
+credit refunded after it was used, a membership whose billing failed) until someone marks each item handled."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from booking.errors import InvalidTransition, NotFound, ValidationFailed
+from booking.records import ActivityLog, Customer, Entitlement
+
+MAX_LISTED = 200
+MAX_NOTE = 2000
+
+
+@dataclass(frozen=True)
+class Item:
+    """An activity row with the package and customer it concerns, as the merchant reads them."""
+
+    row: ActivityLog
+    package_title: str | None
+    customer: Customer | None
+
+
+def attention_list(session: Session, shop_id: int, *, include_resolved: bool = False) -> list[Item]:
+    """Open items, newest first (handled ones too when asked), at most MAX_LISTED."""
+    query = _items(shop_id).where(ActivityLog.attention.is_(True))
+    if not include_resolved:
+        query = query.where(ActivityLog.resolved_at.is_(None))
+    return _read(session, query.order_by(ActivityLog.created_at.desc(), ActivityLog.id.desc()).limit(MAX_LISTED))
+
+
+def package_activity(session: Session, shop_id: int, entitlement_id: int) -> list[Item]:
+    """Everything that happened to one package, oldest first."""
+    return _read(session, _items(shop_id).where(ActivityLog.subject_id == entitlement_id)
+                 .order_by(ActivityLog.created_at, ActivityLog.id))
+
+
+def resolve(session: Session, shop_id: int, item_id: int, *, note, actor: str, now: datetime) -> Item:
+    """Mark an attention item handled, with an optional note; it leaves the list but stays in the log."""
+    if note is not None and (not isinstance(note, str) or len(note) > MAX_NOTE):
+        raise ValidationFailed(f"note is text of up to {MAX_NOTE} characters", field="note")
+    found = _read(session, _items(shop_id).where(ActivityLog.id == item_id, ActivityLog.attention.is_(True))
+                  .with_for_update(of=ActivityLog))
+    if not found:
+        raise NotFound(f"no attention item {item_id} in this shop")
+    row = found[0].row
+    if row.resolved_at is not None:
+        raise InvalidTransition(f"attention item {item_id} was already marked handled by {row.resolved_by}")
+    row.resolved_at, row.resolved_by, row.resolution_note = now, actor, (note or "").strip() or None
+    session.flush()
+    return found[0]
+
+
+def _items(shop_id: int):
+    return (select(ActivityLog, Entitlement.terms, Customer)
+            .outerjoin(Entitlement, (Entitlement.id == ActivityLog.subject_id)
+                       & (ActivityLog.subject_type == "entitlement"))
+            .outerjoin(Customer, Customer.id == Entitlement.customer_id)
+            .where(ActivityLog.shop_id == shop_id, ActivityLog.subject_type == "entitlement"))
+
+
+def _read(session: Session, query) -> list[Item]:
+    return [Item(row, (terms or {}).get("title"), customer) for row, terms, customer in session.execute(query)]
