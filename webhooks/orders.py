@@ -13,14 +13,18 @@ from shopify_app.models import Shop
 from webhooks.models import EventStatus, WebhookEvent
 
 
-def order_facts(payload: dict) -> purchases.OrderFacts:
-    """The parts of a REST-style order payload Packbook needs; ids stay full-precision ints (> 2^53)."""
+def order_facts(payload: dict, triggered_at: datetime | None = None) -> purchases.OrderFacts:
+    """The parts of a REST-style order payload Packbook needs; ids stay full-precision ints (> 2^53).
+
+    Stale updates are recognised by the order's `updated_at`; a payload without one is dated by the
+    delivery's X-Shopify-Triggered-At instead, so it still cannot overwrite a newer state."""
     customer = payload.get("customer") or {}
     return purchases.OrderFacts(
         order_id=int(payload["id"]), name=payload.get("name"), confirmation_number=payload.get("confirmation_number"),
         email=payload.get("email") or payload.get("contact_email") or customer.get("email"),
         customer_id=int(customer["id"]) if customer.get("id") else None, currency=payload.get("currency"),
-        financial_status=payload.get("financial_status"), updated_at=_time(payload.get("updated_at")),
+        financial_status=payload.get("financial_status"),
+        updated_at=_time(payload.get("updated_at")) or triggered_at,
         lines=tuple(_line(item) for item in payload.get("line_items") or []),
     )
 
@@ -45,14 +49,14 @@ def _time(value: str | None) -> datetime | None:
 
 def handle_order_paid(session: Session, shop: Shop, event: WebhookEvent) -> EventStatus:
     """orders/paid: grant one package per purchased unit of each mapped line."""
-    purchases.grant_for_order(session, shop.id, order_facts(event.payload), now=utcnow())
+    purchases.grant_for_order(session, shop.id, order_facts(event.payload, event.triggered_at), now=utcnow())
     return EventStatus.DONE
 
 
 def handle_order_created(session: Session, shop: Shop, event: WebhookEvent) -> EventStatus:
     """orders/create and orders/updated: record the order; grant nothing until it is paid,
     unless the merchant opted in to granting orders already paid when they are created."""
-    facts = order_facts(event.payload)
+    facts = order_facts(event.payload, event.triggered_at)
     if event.topic == "orders/create" and facts.is_paid and booking_settings(session, shop.id).grant_on_create:
         purchases.grant_for_order(session, shop.id, facts, now=utcnow())
     else:
@@ -62,7 +66,7 @@ def handle_order_created(session: Session, shop: Shop, event: WebhookEvent) -> E
 
 def handle_order_cancelled(session: Session, shop: Shop, event: WebhookEvent) -> EventStatus:
     """orders/cancelled: take back the unused part of everything the order granted."""
-    facts = order_facts(event.payload)
+    facts = order_facts(event.payload, event.triggered_at)
     purchases.record_order(session, shop.id, facts)
     purchases.record_refund(session, shop.id, facts.order_id, f"cancel:{facts.order_id}", {purchases.ALL: "all"},
                             now=utcnow())
