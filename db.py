@@ -1,6 +1,7 @@
 """Engine, session factory and session lifecycle for requests, jobs and commands."""
 from __future__ import annotations
 
+import functools
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -9,6 +10,8 @@ from typing import Iterator
 from flask import Flask, current_app, g
 from sqlalchemy import JSON, DateTime, MetaData, TypeDecorator, create_engine, event
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -50,6 +53,24 @@ JSONType = JSON().with_variant(JSONB(), "postgresql")
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def insert_skipping_duplicates(session: Session, model, unique_columns: tuple[str, ...]):
+    """INSERT ... ON CONFLICT (unique_columns) DO NOTHING RETURNING the model, on the session's backend.
+
+    A row whose key already exists (a repeat, or a concurrent transaction that got there first:
+    PostgreSQL waits for it to commit) is skipped without an error and without a savepoint;
+    only the rows inserted come back. Pass the values as execute parameters (a dict, or a list
+    for several rows): the statement is built once per backend, since building one costs more
+    than sending it.
+    """
+    return _insert_skipping(session.get_bind().dialect.name, model, unique_columns)
+
+
+@functools.cache
+def _insert_skipping(dialect: str, model, unique_columns: tuple[str, ...]):
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    return insert(model).on_conflict_do_nothing(index_elements=list(unique_columns)).returning(model)
 
 
 def make_engine(url: str) -> Engine:

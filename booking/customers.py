@@ -1,10 +1,11 @@
 """The shop's customers as Shopify identifies them: by customer id, or by email for a guest checkout."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from booking.records import Booking, Customer, Entitlement, Membership, Order
+from db import insert_skipping_duplicates
 
 
 def normalize_email(value: str | None) -> str | None:
@@ -14,11 +15,7 @@ def normalize_email(value: str | None) -> str | None:
 def customer_for(session: Session, shop_id: int, shopify_customer_id: int | None, email: str | None) -> Customer:
     """The shop's customer by Shopify id, else a guest keyed by email; a guest is merged once its id appears."""
     email = normalize_email(email)
-    by_id = session.scalar(select(Customer).where(Customer.shop_id == shop_id,
-                                                  Customer.shopify_customer_id == shopify_customer_id)) \
-        if shopify_customer_id else None
-    guest = session.scalar(select(Customer).where(Customer.shop_id == shop_id, Customer.email == email,
-                                                  Customer.shopify_customer_id.is_(None))) if email else None
+    by_id, guest = _known(session, shop_id, shopify_customer_id, email)
     if by_id is None and guest is not None and shopify_customer_id:
         guest.shopify_customer_id = shopify_customer_id  # the guest turns out to be this customer
         return guest
@@ -26,12 +23,35 @@ def customer_for(session: Session, shop_id: int, shopify_customer_id: int | None
         _merge(session, guest, into=by_id)
     customer = by_id or guest
     if customer is None:
-        customer = Customer(shop_id=shop_id, shopify_customer_id=shopify_customer_id, email=email)
-        session.add(customer)
-        session.flush()
+        customer = _create(session, shop_id, shopify_customer_id, email)
     elif email and not customer.email and customer.redacted_at is None:
         customer.email = email
     return customer
+
+
+# Built once: a job only binds values. A NULL id or email matches nothing (x = NULL is never true).
+_BY_ID_OR_GUEST_EMAIL = select(Customer).where(Customer.shop_id == bindparam("shop_id"), or_(
+    Customer.shopify_customer_id == bindparam("customer_id"),
+    (Customer.email == bindparam("email")) & Customer.shopify_customer_id.is_(None))).order_by(Customer.id)
+
+
+def _known(session: Session, shop_id: int, shopify_customer_id: int | None,
+           email: str | None) -> tuple[Customer | None, Customer | None]:
+    """The customer with this Shopify id and the guest with this email, in one query."""
+    if not (shopify_customer_id or email):
+        return None, None
+    rows = session.scalars(_BY_ID_OR_GUEST_EMAIL, {"shop_id": shop_id, "customer_id": shopify_customer_id or None,
+                                                   "email": email}).all()
+    by_id = next((c for c in rows if shopify_customer_id and c.shopify_customer_id == shopify_customer_id), None)
+    return by_id, next((c for c in rows if c.shopify_customer_id is None), None)
+
+
+def _create(session: Session, shop_id: int, shopify_customer_id: int | None, email: str | None) -> Customer:
+    # Two deliveries for the same new customer may race: the second waits, inserts nothing and
+    # takes the first one's row rather than failing on the unique key.
+    created = session.scalar(insert_skipping_duplicates(session, Customer, ("shop_id", "shopify_customer_id")),
+                             {"shop_id": shop_id, "shopify_customer_id": shopify_customer_id, "email": email})
+    return created or _known(session, shop_id, shopify_customer_id, None)[0]
 
 
 def _merge(session: Session, guest: Customer, *, into: Customer) -> None:

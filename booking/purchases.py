@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from booking import memberships
 from booking.accounts import entitlement_state, log_activity, plain, shop_zone, write_entry
@@ -21,9 +21,10 @@ from booking.customers import customer_for
 from booking.customers import normalize_email as _email
 from booking.errors import NotFound
 from booking.ledger import Entry, grant_entries
-from booking.models import Plan, PlanVariant
+from booking.models import PlanVariant
 from booking.plans import PlanTerms
 from booking.records import Customer, Entitlement, GiftCard, Order, OrderRefund, PrepaidBalance
+from db import insert_skipping_duplicates
 
 ALL = "*"
 
@@ -57,33 +58,59 @@ class OrderFacts:
 
 def record_order(session: Session, shop_id: int, facts: OrderFacts) -> Order:
     """Store (or update) the order's facts; an update older than what we hold changes nothing."""
-    order = _locked_order(session, shop_id, facts.order_id)
-    if order.shopify_updated_at and facts.updated_at and facts.updated_at < order.shopify_updated_at:
-        return order  # a stale delivery (retries carry the original payload)
-    mapping = _mapping(session, shop_id, facts.lines)
-    order.name, order.confirmation_number, order.email = facts.name, facts.confirmation_number, _email(facts.email)
-    order.financial_status, order.shopify_updated_at = facts.financial_status, facts.updated_at
-    order.customer_id = customer_for(session, shop_id, facts.customer_id, facts.email).id \
-        if (facts.customer_id or facts.email) else None
-    order.lines = [{"line_item_id": str(line.line_item_id), "variant_id": line.variant_id, "quantity": line.quantity,
-                    "plan_id": mapping[line.variant_id].plan_id if line.variant_id in mapping else None}
-                   for line in facts.lines]
+    order = _record_order(session, shop_id, facts).order
     session.flush()
     return order
 
 
+@dataclass(frozen=True)
+class _Recorded:
+    order: Order
+    customer: Customer | None
+    mapping: dict[str, PlanVariant]  # variant id -> its mapping, plan loaded
+
+
+def _record_order(session: Session, shop_id: int, facts: OrderFacts) -> _Recorded:
+    order = _locked_order(session, shop_id, facts.order_id)
+    mapping = _mapping(session, shop_id, facts.lines)
+    if order.shopify_updated_at and facts.updated_at and facts.updated_at < order.shopify_updated_at:
+        # A stale delivery (retries carry the original payload): keep what we hold.
+        return _Recorded(order, session.get(Customer, order.customer_id) if order.customer_id else None, mapping)
+    # The customer's queries come before the order's fields change, so the order is written once.
+    customer = customer_for(session, shop_id, facts.customer_id, facts.email) \
+        if (facts.customer_id or facts.email) else None
+    order.name, order.confirmation_number, order.email = facts.name, facts.confirmation_number, _email(facts.email)
+    order.financial_status, order.shopify_updated_at = facts.financial_status, facts.updated_at
+    order.customer_id = customer.id if customer else None
+    order.lines = [{"line_item_id": str(line.line_item_id), "variant_id": line.variant_id, "quantity": line.quantity,
+                    "plan_id": mapping[line.variant_id].plan_id if line.variant_id in mapping else None}
+                   for line in facts.lines]
+    return _Recorded(order, customer, mapping)
+
+
+# The statements every paid order runs are built once; a job only binds its values (building a
+# statement costs about as much as running it).
+_LOCK_ORDER = select(Order).where(Order.shop_id == bindparam("shop_id"),
+                                  Order.shopify_order_id == bindparam("order_id")).with_for_update()
+_MAPPINGS = select(PlanVariant).options(joinedload(PlanVariant.plan)).where(
+    PlanVariant.shop_id == bindparam("shop_id"), PlanVariant.variant_id.in_(bindparam("variant_ids", expanding=True)))
+_UNAPPLIED_REFUNDS = select(OrderRefund).where(
+    OrderRefund.shop_id == bindparam("shop_id"), OrderRefund.shopify_order_id == bindparam("order_id"),
+    OrderRefund.applied_at.is_(None)).order_by(OrderRefund.id).with_for_update()
+ORDER_KEY = ("shop_id", "shopify_order_id")
+ENTITLEMENT_UNIT_KEY = ("shop_id", "order_id", "line_item_id", "unit_index")
+
+
 def _locked_order(session: Session, shop_id: int, order_id: int) -> Order:
     """The order's row, locked; created if new (two deliveries racing to create it both end up here)."""
-    query = select(Order).where(Order.shop_id == shop_id, Order.shopify_order_id == order_id).with_for_update()
-    order = session.scalar(query)
+    key = {"shop_id": shop_id, "order_id": order_id}
+    order = session.scalar(_LOCK_ORDER, key)
     if order is None:
-        try:
-            with session.begin_nested():
-                session.add(Order(shop_id=shop_id, shopify_order_id=order_id, lines=[]))
-                session.flush()
-        except IntegrityError:
-            pass  # the other delivery created it first
-        order = session.scalar(query)
+        # A new row is ours until we commit; if another delivery inserted it first, we wait for
+        # that one to commit, insert nothing, and lock its row instead.
+        order = session.scalar(insert_skipping_duplicates(session, Order, ORDER_KEY),
+                               {"shop_id": shop_id, "shopify_order_id": order_id, "lines": []})
+        order = order or session.scalar(_LOCK_ORDER, key)
     return order
 
 
@@ -91,64 +118,51 @@ def _mapping(session: Session, shop_id: int, lines) -> dict[str, PlanVariant]:
     variants = {line.variant_id for line in lines if line.variant_id}
     if not variants:
         return {}
-    rows = session.scalars(select(PlanVariant).where(PlanVariant.shop_id == shop_id,
-                                                     PlanVariant.variant_id.in_(variants)))
+    rows = session.scalars(_MAPPINGS, {"shop_id": shop_id, "variant_ids": sorted(variants)})
     return {row.variant_id: row for row in rows}
 
 
 def grant_for_order(session: Session, shop_id: int, facts: OrderFacts, *, now: datetime) -> int:
     """One package per purchased unit of each mapped line, keyed (order, line, unit): repeats add nothing."""
-    order = record_order(session, shop_id, facts)
-    customer = session.get(Customer, order.customer_id) if order.customer_id else None
+    recorded = _record_order(session, shop_id, facts)
+    order, customer = recorded.order, recorded.customer
     if customer is None:
         return 0  # no customer and no email: nobody to give it to (kept on the order for reconciliation)
-    mapping, added = _mapping(session, shop_id, facts.lines), 0
+    order.granted_at = order.granted_at or now  # set before the grants, so the order is updated once
+    added, zone = 0, None
     for line in facts.lines:
-        if line.variant_id not in mapping:
+        variant = recorded.mapping.get(line.variant_id) if line.variant_id else None
+        if variant is None:
             continue
-        variant = mapping[line.variant_id]
-        kind = session.get(Plan, variant.plan_id).kind
-        if kind == "prepaid_balance":
+        if variant.plan.kind == "prepaid_balance":
             added += record_prepaid(session, shop_id, customer, line, variant, facts)
-        elif kind == "membership":
+        elif variant.plan.kind == "membership":
             added += _start_memberships(session, shop_id, customer, line, variant, facts, now)
         else:
-            added += _grant_line(session, shop_id, order, customer, line, variant, facts, now)
-    order.granted_at = order.granted_at or now
-    apply_refunds(session, shop_id, facts.order_id, now=now)
+            zone = zone or shop_zone(session, shop_id)
+            added += _grant_line(session, shop_id, customer, line, variant, facts, now, zone)
+    _apply_refunds(session, shop_id, order, now)
     return added
 
 
-def _grant_line(session, shop_id, order, customer, line, variant, facts, now) -> int:
-    plan = session.get(Plan, variant.plan_id)
-    terms = PlanTerms.from_json(plan.terms)
+def _grant_line(session, shop_id, customer, line, variant, facts, now, zone) -> int:
+    terms = PlanTerms.from_json(variant.plan.terms)
     units = line.quantity * variant.units_per_item
-    existing = set(session.scalars(select(Entitlement.unit_index).where(
-        Entitlement.shop_id == shop_id, Entitlement.order_id == facts.order_id,
-        Entitlement.line_item_id == line.line_item_id)))
-    added = 0
-    for unit_index in range(units):
-        if unit_index not in existing and _grant_unit(session, shop_id, customer, plan, terms, line, variant,
-                                                      facts, unit_index, now):
-            added += 1
-    return added
-
-
-def _grant_unit(session, shop_id, customer, plan, terms, line, variant, facts, unit_index, now) -> bool:
-    entitlement = Entitlement(
-        shop_id=shop_id, customer_id=customer.id, plan_id=plan.id, terms=terms.to_json(), source="order",
-        order_id=facts.order_id, line_item_id=line.line_item_id, unit_index=unit_index,
-        price_paid=(line.unit_price / variant.units_per_item).quantize(Decimal("0.01")), currency=facts.currency,
-        starts_at=now, expires_at=terms.validity.expires_at(now, shop_zone(session, shop_id)), status="active")
-    try:
-        with session.begin_nested():  # a concurrent delivery of the same order may win the unique key
-            session.add(entitlement)
-            session.flush()
-    except IntegrityError:
-        return False
-    for entry in grant_entries(terms, at=now):
-        write_entry(session, entitlement, entry, "system:order")
-    return True
+    if units <= 0:
+        return 0
+    unit = dict(shop_id=shop_id, customer_id=customer.id, plan_id=variant.plan_id, terms=terms.to_json(),
+                source="order", order_id=facts.order_id, line_item_id=line.line_item_id,
+                price_paid=(line.unit_price / variant.units_per_item).quantize(Decimal("0.01")),
+                currency=facts.currency, starts_at=now, expires_at=terms.validity.expires_at(now, zone),
+                status="active")
+    # Every unit in one statement. Units a repeat, an earlier partial grant or a concurrent delivery
+    # already holds are skipped by the unique key; only the new ones come back to be credited.
+    granted = session.scalars(insert_skipping_duplicates(session, Entitlement, ENTITLEMENT_UNIT_KEY),
+                              [{**unit, "unit_index": index} for index in range(units)]).all()
+    for entitlement in sorted(granted, key=lambda e: e.unit_index):
+        for entry in grant_entries(terms, at=now):
+            write_entry(session, entitlement, entry, "system:order")
+    return len(granted)
 
 
 def is_unassignable(session: Session, shop_id: int, order_id: int) -> bool:
@@ -176,11 +190,13 @@ def record_refund(session: Session, shop_id: int, order_id: int, refund_key: str
 def apply_refunds(session: Session, shop_id: int, order_id: int, *, now: datetime) -> int:
     """Apply every stored, unapplied refund of a granted order; returns how many packages were revoked."""
     order = session.scalar(select(Order).where(Order.shop_id == shop_id, Order.shopify_order_id == order_id))
-    if order is None or order.granted_at is None:
+    return 0 if order is None else _apply_refunds(session, shop_id, order, now)
+
+
+def _apply_refunds(session: Session, shop_id: int, order: Order, now: datetime) -> int:
+    if order.granted_at is None:
         return 0  # refund before paid: kept until the paid event grants
-    refunds = session.scalars(select(OrderRefund).where(
-        OrderRefund.shop_id == shop_id, OrderRefund.shopify_order_id == order_id,
-        OrderRefund.applied_at.is_(None)).order_by(OrderRefund.id).with_for_update()).all()
+    refunds = session.scalars(_UNAPPLIED_REFUNDS, {"shop_id": shop_id, "order_id": order.shopify_order_id}).all()
     revoked = 0
     for refund in refunds:
         revoked += _apply(session, shop_id, order, refund, now)
@@ -228,7 +244,7 @@ def _revoke_unused(session, shop_id, entitlement, reason_key) -> None:
 
 
 def _start_memberships(session, shop_id, customer, line, variant, facts, now) -> int:
-    plan = session.get(Plan, variant.plan_id)
+    plan = variant.plan
     unit, count = memberships.plan_period(PlanTerms.from_json(plan.terms))
     for unit_index in range(line.quantity * variant.units_per_item):
         memberships.start(session, shop_id, customer, plan, source="order", now=now, unit=unit, count=count,

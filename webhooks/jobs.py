@@ -6,9 +6,10 @@ from datetime import datetime, timedelta
 from typing import Callable
 
 from flask import current_app
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session
 
+from booking.models import BookingSettings
 from db import get_db, utcnow
 from shopify_app.models import Shop
 from webhooks import compliance, memberships, orders, shops
@@ -63,15 +64,25 @@ def process_event(event_id: int) -> str:
         raise EventFailed(f"webhook event {event_id} failed: {type(exc).__name__}") from exc
 
 
+# The row lock serializes two workers that got the same event (sweep + retry, say). The shop and
+# its booking settings come in the same round trip, unlocked. Built once: a job only binds the id.
+_EVENT_AND_SHOP = (select(WebhookEvent, Shop, BookingSettings)
+                   .outerjoin(Shop, Shop.domain == WebhookEvent.shop_domain)
+                   .outerjoin(BookingSettings, BookingSettings.shop_id == Shop.id)
+                   .where(WebhookEvent.id == bindparam("event_id")).with_for_update(of=WebhookEvent))
+
+
 def _process_locked(session: Session, event_id: int) -> str:
-    # The row lock serializes two workers that got the same event (sweep + retry, say).
-    event = session.get(WebhookEvent, event_id, with_for_update=True)
-    if event is None:
+    found = session.execute(_EVENT_AND_SHOP, {"event_id": event_id}).first()
+    if found is None:
         log.warning("webhook event %s no longer exists (shop redacted?)", event_id)
         return "missing"
+    # Holding `settings` keeps it in the session's identity map, so a handler's booking_settings()
+    # needs no query of its own.
+    event, shop, settings = found
     if event.status in FINAL_STATUSES:
         return event.status
-    status = _dispatch(session, event)
+    status = _dispatch(session, event, shop)
     event.status = status.value
     event.attempts += 1
     event.processed_at = utcnow()
@@ -79,11 +90,10 @@ def _process_locked(session: Session, event_id: int) -> str:
     return status.value
 
 
-def _dispatch(session: Session, event: WebhookEvent) -> EventStatus:
+def _dispatch(session: Session, event: WebhookEvent, shop: Shop | None) -> EventStatus:
     handler = HANDLERS.get(event.topic)
     if handler is None:
         return EventStatus.UNHANDLED  # kept, not dropped: a later release may replay it
-    shop = session.scalar(select(Shop).where(Shop.domain == event.shop_domain))
     if shop is None or (not shop.is_installed and event.topic not in RUN_FOR_UNINSTALLED_SHOPS):
         log.info("skipping %s for %s: shop unknown or uninstalled", event.topic, event.shop_domain)
         return EventStatus.SKIPPED

@@ -187,6 +187,38 @@ def test_the_same_order_delivered_concurrently_grants_once(app, committed_shops)
         assert events == ["done"] * 10  # no delivery failed on the race; none needs a retry
 
 
+def test_orders_from_a_new_customer_delivered_concurrently_create_the_customer_once(app, committed_shops):
+    import threading
+
+    from webhooks.models import WebhookEvent
+
+    with app.extensions["packbook.db"].transaction() as session:
+        spa = mapped_spa(session)
+        shop_id, domain = spa.shop.id, spa.shop.domain
+    committed_shops.append(domain)
+    barrier, statuses = threading.Barrier(8), []
+
+    def send(index: int):
+        client = app.test_client()
+        barrier.wait()
+        # Eight different orders by one customer Packbook has not seen yet, all at once.
+        statuses.append(deliver(client, "orders/paid", paid_order(id=ORDER_ID + index), shop=domain).status_code)
+
+    threads = [threading.Thread(target=send, args=(index,)) for index in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert statuses == [200] * 8
+    with app.extensions["packbook.db"].transaction() as session:
+        customers = session.scalars(select(Customer.id).where(
+            Customer.shop_id == shop_id, Customer.shopify_customer_id == sample("orders/paid")["customer"]["id"])).all()
+        owners = session.scalars(select(Entitlement.customer_id).where(Entitlement.shop_id == shop_id)).all()
+        events = session.scalars(select(WebhookEvent.status).where(WebhookEvent.shop_domain == domain)).all()
+    assert len(customers) == 1 and owners == customers * 8
+    assert events == ["done"] * 8  # the race for the new customer failed no delivery
+
+
 def test_orders_create_grants_an_already_paid_order_only_where_the_merchant_opted_in(client, db_session):
     spa = mapped_spa(db_session)
     deliver(client, "orders/create", paid_order(), shop=spa.shop.domain)
