@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import time
 from dataclasses import dataclass
 from typing import Callable
 
@@ -20,6 +21,7 @@ FAILURE_TTL = 14 * 24 * 3600        # keep failed jobs two weeks for inspection
 RESULT_TTL = 3600
 RETRY = dict(max=6, interval=[5, 30, 120, 600, 1800, 3600])  # about 1.7 hours of backoff
 SWEEP_INTERVAL = 60                 # seconds between periodic sweeps on a worker
+HEARTBEAT_EVERY = 1.0               # seconds; see AppWorker.heartbeat
 
 
 class QueueUnavailable(Exception):
@@ -129,7 +131,11 @@ class AppWorker(SimpleWorker):
     webhook latency; the job timeout is still enforced with SIGALRM.
     """
 
+    # Our jobs' results are never read; rq would log this line for every job.
+    log_result_lifespan = False
+
     def __init__(self, *args, app: Flask, periodic: Callable[[], None], **kwargs):
+        self._last_beat = float("-inf")
         super().__init__(*args, **kwargs)
         self.app = app
         self.periodic = periodic
@@ -137,6 +143,31 @@ class AppWorker(SimpleWorker):
     def execute_job(self, job, queue):
         with self.app.app_context():
             return super().execute_job(job, queue)
+
+    # rq's bookkeeping costs a Redis round trip per command: about 18 per job, a large share
+    # of a ~8 ms job. The two overrides below drop the redundant writes and batch the rest.
+
+    def heartbeat(self, timeout: int | None = None, pipeline=None):
+        """rq's heartbeat, at most once a second when rq sends it on its own, in one round trip.
+
+        rq beats four times per job; the worker's key lives worker_ttl + 60 s, and every loop
+        still beats once with its suspension check, so the skipped beats change nothing.
+        """
+        if pipeline is not None:
+            self._last_beat = time.monotonic()
+            return super().heartbeat(timeout, pipeline=pipeline)
+        if timeout is None and time.monotonic() - self._last_beat < HEARTBEAT_EVERY:
+            return
+        self._last_beat = time.monotonic()
+        with self.connection.pipeline(transaction=False) as batch:
+            super().heartbeat(timeout, pipeline=batch)
+            batch.execute()
+
+    def set_state(self, state: str, pipeline=None):
+        """Write the worker's state, unless rq is writing again the state it wrote last (idle after idle)."""
+        if pipeline is None and state == self.get_state():
+            return
+        super().set_state(state, pipeline=pipeline)
 
     def run_maintenance_tasks(self):
         super().run_maintenance_tasks()
