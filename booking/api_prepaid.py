@@ -7,7 +7,7 @@ from decimal import Decimal
 from flask import g, jsonify
 
 import db
-from booking import accounts, purchases
+from booking import accounts, prepaid
 from booking.api import bp, money, utc_now
 from booking.api_variants import shopify_client, shopify_edge
 from booking.errors import NotFound
@@ -43,7 +43,7 @@ def customer_prepaid_balances(customer_id: int):
         customer = accounts.customer_by_shopify_id(session, g.shop.id, customer_id)
     except NotFound:  # a customer Packbook never saw has no balances
         return jsonify(prepaid_balances=[])
-    rows = purchases.prepaid_balances(session, g.shop.id, customer)
+    rows = prepaid.prepaid_balances(session, g.shop.id, customer)
     return jsonify(prepaid_balances=[balance_json(session, row, card) for row, card in rows])
 
 
@@ -55,7 +55,7 @@ def refresh_prepaid_balance(balance_id: int):
     session = db.session()
     granted = bool(GIFT_CARD_SCOPES & g.shop.granted_scopes)
     fetch = _fetcher() if granted else (lambda gift_card_id: None)
-    card = purchases.refresh_card(session, g.shop.id, balance_id, fetch, now=utc_now())
+    card = prepaid.refresh_card(session, g.shop.id, balance_id, fetch, now=utc_now())
     session.commit()
     return jsonify(gift_card=card_json(card), refreshed=granted and card is not None,
                    reason=None if granted else "the shop has not granted read_gift_cards")
@@ -68,7 +68,7 @@ def _fetcher():
         node = client.query(GIFT_CARD, {"id": f"gid://shopify/GiftCard/{gift_card_id}"})["giftCard"]
         if node is None:
             return None
-        return purchases.GiftCardFacts(
+        return prepaid.GiftCardFacts(
             gift_card_id=gift_card_id, order_id=None, line_item_id=None, last_characters=node.get("lastCharacters"),
             balance=Decimal(str(node["balance"]["amount"])), currency=node["balance"]["currencyCode"],
             expires_on=date.fromisoformat(node["expiresOn"]) if node.get("expiresOn") else None,

@@ -6,7 +6,7 @@ from decimal import Decimal, InvalidOperation
 
 from sqlalchemy.orm import Session
 
-from booking import purchases
+from booking import prepaid, purchases
 from booking.accounts import booking_settings
 from db import utcnow
 from shopify_app.models import Shop
@@ -88,7 +88,7 @@ def handle_refund(session: Session, shop: Shop, event: WebhookEvent) -> EventSta
 def handle_gift_card(session: Session, shop: Shop, event: WebhookEvent) -> EventStatus:
     """gift_cards/create and gift_cards/update: keep the card's balance, expiry and state, never its code."""
     card = event.payload.get("gift_card", event.payload)  # the REST shape, bare or wrapped
-    purchases.record_gift_card(session, shop.id, purchases.GiftCardFacts(
+    prepaid.record_gift_card(session, shop.id, prepaid.GiftCardFacts(
         gift_card_id=int(card["id"]), order_id=_int(card.get("order_id")), line_item_id=_int(card.get("line_item_id")),
         last_characters=card.get("last_characters"), balance=_money(card.get("balance")) if card.get("balance")
         is not None else None, currency=card.get("currency"),
