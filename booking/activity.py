@@ -56,8 +56,7 @@ def resolve(session: Session, shop_id: int, item_id: int, *, note, actor: str, n
 
 def _items(shop_id: int):
     return (select(ActivityLog, Entitlement.terms, Customer)
-            .outerjoin(Entitlement, (Entitlement.id == ActivityLog.subject_id)
-                       & (ActivityLog.subject_type == "entitlement"))
+            .outerjoin(Entitlement, Entitlement.id == ActivityLog.subject_id)
             .outerjoin(Customer, Customer.id == Entitlement.customer_id)
             .where(ActivityLog.shop_id == shop_id, ActivityLog.subject_type == "entitlement"))
 

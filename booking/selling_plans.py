@@ -71,7 +71,7 @@ def plan_for_contract_lines(session: Session, shop_id: int, lines: list[dict]) -
 
     Variant first (the most specific), then selling plan, then product; within a kind, the first line wins.
     """
-    memberships = select(Plan).where(Plan.shop_id == shop_id, Plan.kind == "membership", Plan.archived_at.is_(None))
+    live_memberships = select(Plan).where(Plan.shop_id == shop_id, Plan.kind == "membership", Plan.archived_at.is_(None))
     ids = {key: [numeric_id(line[key]) for line in lines if line.get(key)]
            for key in ("variantId", "sellingPlanId", "productId")}
     lookups = (
@@ -82,7 +82,7 @@ def plan_for_contract_lines(session: Session, shop_id: int, lines: list[dict]) -
     for wanted, model, column in lookups:
         if not wanted:
             continue
-        found = session.execute(memberships.join(model, model.plan_id == Plan.id).add_columns(column)
+        found = session.execute(live_memberships.join(model, model.plan_id == Plan.id).add_columns(column)
                                 .where(model.shop_id == shop_id, column.in_(wanted)).order_by(Plan.id)).all()
         by_id = {matched: plan for plan, matched in found}
         for candidate in wanted:
