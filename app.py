@@ -11,7 +11,7 @@ import commands
 import db
 from config import ConfigError, Settings, load_settings
 from booking.api import bp as booking_api_bp
-from booking.views import bp as booking_bp
+from booking.pages.customer import bp as booking_bp
 from shopify_app import crypto
 from shopify_app.api import bp as shop_api_bp
 from shopify_app.auth import add_security_headers

@@ -72,7 +72,7 @@ def worker_command(burst: bool):
 @click.option("--base-url", default="http://127.0.0.1:8000", show_default=True)
 def demo_command(shop: str, base_url: str):
     """Seed a demo shop and print local URLs for its admin and a customer's booking link."""
-    from demo import seed_demo
+    from demo.seed import seed_demo
 
     urls = seed_demo(shop, base_url.rstrip("/"))
     click.echo(f"Demo shop {urls['shop']} is ready.")

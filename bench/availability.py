@@ -39,7 +39,7 @@ ROOT = BENCH.parent
 # `webhooks` (a namespace package, which loses to any plain module wherever it sits on the path).
 sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != BENCH]
 
-from booking.availability import (HoursException, Interval, Occupancy, SlotRequest, WeeklyHours,  # noqa: E402
+from booking.rules.availability import (HoursException, Interval, Occupancy, SlotRequest, WeeklyHours,  # noqa: E402
                                   compute_slots, working_intervals)
 
 ZONE = ZoneInfo("Europe/London")
@@ -293,7 +293,7 @@ def measure_db(args: argparse.Namespace, fixtures: list[Fixture], pure: dict[int
 
 
 def _db_run(database, shop_id: int, service_id: int) -> Callable[[object], int]:
-    from booking.services import available_slots
+    from booking.bookings import available_slots
 
     def run(_: object = None) -> int:
         # A fresh session per run, as each request gets one.

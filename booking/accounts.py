@@ -11,9 +11,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from booking.errors import InvalidTransition, NotFound, ValidationFailed
-from booking.ledger import EntitlementState, Entry, adjustment_entry, expiry_entry, grant_entries
+from booking.rules.ledger import EntitlementState, Entry, adjustment_entry, expiry_entry, grant_entries
 from booking.models import BookingSettings, Plan
-from booking.plans import PlanTerms
+from booking.rules.plans import PlanTerms
 from booking.records import ActivityLog, Customer, Entitlement, LedgerEntry
 from shopify_app.models import Shop
 

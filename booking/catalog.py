@@ -12,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from booking.availability import WeeklyHours
+from booking.rules.availability import WeeklyHours
 from booking.errors import NotFound, ValidationFailed
 from booking.models import Resource, ResourceException, Service
 

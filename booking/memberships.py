@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 
 from booking.accounts import log_activity, write_entry
 from booking.customers import customer_for
-from booking.ledger import grant_entries
+from booking.rules.ledger import grant_entries
 from booking.models import Plan
-from booking.plans import PlanTerms, Validity, add_months
+from booking.rules.plans import PlanTerms, Validity, add_months
 from booking.records import Customer, Entitlement, Membership
 
 UNITS = ("day", "week", "month", "year")

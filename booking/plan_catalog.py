@@ -9,12 +9,12 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from booking.availability import DAY_NAMES
+from booking.rules.availability import DAY_NAMES
 from booking.catalog import live_row, live_rows, read_flag, read_name, read_object, read_whole, shop_services
 from booking.errors import ValidationFailed
 from booking.models import Plan, Resource
-from booking.plan_input import VALIDITY_FIELDS
-from booking.plans import PlanTerms, Windows
+from booking.rules.plan_input import VALIDITY_FIELDS, terms_from_api
+from booking.rules.plans import PlanTerms, Windows
 
 
 def list_plans(session: Session, shop_id: int) -> list[Plan]:
@@ -98,7 +98,7 @@ def archive_plan(session: Session, shop_id: int, plan_id: int, *, now: datetime)
 def _plan_terms(session: Session, shop_id: int, body: dict, named: dict) -> PlanTerms:
     # `named` is what the client sent this time: only its ids are checked, so a PATCH of the title
     # still works when one of the plan's services has since been archived.
-    terms = PlanTerms.from_api(body)
+    terms = terms_from_api(body)
     read_name(terms.title, "title")
     if named.get("service_ids") is not None:
         shop_services(session, shop_id, [int(Decimal(str(v))) for v in named["service_ids"]],

@@ -3,10 +3,7 @@ records who bought which card, links the card when Shopify reports it (either ma
 last-known balance, and never keeps a full code."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -14,23 +11,8 @@ from sqlalchemy.orm import Session
 
 from booking.errors import NotFound
 from booking.models import PlanVariant
+from booking.order_facts import GiftCardFacts, OrderFacts, OrderLine
 from booking.records import Customer, GiftCard, PrepaidBalance
-
-if TYPE_CHECKING:  # purchases calls record_prepaid, so the order types are named here only
-    from booking.purchases import OrderFacts, OrderLine
-
-
-@dataclass(frozen=True)
-class GiftCardFacts:
-    gift_card_id: int
-    order_id: int | None
-    line_item_id: int | None
-    last_characters: str | None
-    balance: Decimal | None
-    currency: str | None
-    expires_on: object  # date | None
-    enabled: bool
-    updated_at: datetime | None
 
 
 def record_prepaid(session: Session, shop_id: int, customer: Customer, line: OrderLine, variant: PlanVariant,

@@ -8,7 +8,7 @@ applied once.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
@@ -20,41 +20,15 @@ from booking import memberships
 from booking.accounts import entitlement_state, log_activity, plain, shop_zone, write_entry
 from booking.customers import customer_for
 from booking.customers import normalize_email as _email
-from booking.ledger import Entry, grant_entries
+from booking.rules.ledger import Entry, grant_entries
 from booking.models import PlanVariant
-from booking.plans import PlanTerms
+from booking.order_facts import OrderFacts
+from booking.rules.plans import PlanTerms
 from booking.prepaid import record_prepaid
 from booking.records import Customer, Entitlement, Order, OrderRefund
 from db import insert_skipping_duplicates
 
 ALL = "*"
-
-
-@dataclass(frozen=True)
-class OrderLine:
-    line_item_id: int
-    variant_id: str | None
-    quantity: int
-    unit_price: Decimal
-    title: str = ""
-    gift_card: bool = False
-
-
-@dataclass(frozen=True)
-class OrderFacts:
-    order_id: int
-    name: str | None
-    confirmation_number: str | None
-    email: str | None
-    customer_id: int | None
-    currency: str | None
-    financial_status: str | None
-    updated_at: datetime | None
-    lines: tuple[OrderLine, ...] = field(default_factory=tuple)
-
-    @property
-    def is_paid(self) -> bool:
-        return self.financial_status in ("paid", "partially_refunded", "refunded")
 
 
 def record_order(session: Session, shop_id: int, facts: OrderFacts) -> Order:

@@ -8,9 +8,8 @@ from sqlalchemy import (BigInteger, Boolean, CheckConstraint, Date, ForeignKey, 
                         Text, UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column
 
-from db import Base, JSONType, UTCDateTime, utcnow
+from db import Base, BigId, JSONType, UTCDateTime, utcnow
 import booking.models  # noqa: F401  (the tables these rows refer to)
-from webhooks.models import BigId
 
 SHOP_FK = dict(ondelete="CASCADE")
 BOOKING_STATUSES = ("held", "confirmed", "completed", "cancelled", "no_show", "expired")

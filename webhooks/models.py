@@ -4,13 +4,10 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from db import Base, JSONType, UTCDateTime, utcnow
-
-# SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets a 64-bit key.
-BigId = BigInteger().with_variant(Integer(), "sqlite")
+from db import Base, BigId, JSONType, UTCDateTime, utcnow
 
 
 class EventStatus(str, enum.Enum):

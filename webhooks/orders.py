@@ -8,18 +8,19 @@ from sqlalchemy.orm import Session
 
 from booking import prepaid, purchases
 from booking.accounts import booking_settings
+from booking.order_facts import GiftCardFacts, OrderFacts, OrderLine
 from db import utcnow
 from shopify_app.models import Shop
 from webhooks.models import EventStatus, WebhookEvent
 
 
-def order_facts(payload: dict, triggered_at: datetime | None = None) -> purchases.OrderFacts:
+def order_facts(payload: dict, triggered_at: datetime | None = None) -> OrderFacts:
     """The parts of a REST-style order payload Packbook needs; ids stay full-precision ints (> 2^53).
 
     Stale updates are recognised by the order's `updated_at`; a payload without one is dated by the
     delivery's X-Shopify-Triggered-At instead, so it still cannot overwrite a newer state."""
     customer = payload.get("customer") or {}
-    return purchases.OrderFacts(
+    return OrderFacts(
         order_id=int(payload["id"]), name=payload.get("name"), confirmation_number=payload.get("confirmation_number"),
         email=payload.get("email") or payload.get("contact_email") or customer.get("email"),
         customer_id=int(customer["id"]) if customer.get("id") else None, currency=payload.get("currency"),
@@ -29,9 +30,9 @@ def order_facts(payload: dict, triggered_at: datetime | None = None) -> purchase
     )
 
 
-def _line(item: dict) -> purchases.OrderLine:
+def _line(item: dict) -> OrderLine:
     variant = item.get("variant_id")
-    return purchases.OrderLine(line_item_id=int(item["id"]), variant_id=str(variant) if variant else None,
+    return OrderLine(line_item_id=int(item["id"]), variant_id=str(variant) if variant else None,
                                quantity=int(item.get("quantity") or 0), unit_price=_money(item.get("price")),
                                title=item.get("title") or "", gift_card=bool(item.get("gift_card")))
 
@@ -88,7 +89,7 @@ def handle_refund(session: Session, shop: Shop, event: WebhookEvent) -> EventSta
 def handle_gift_card(session: Session, shop: Shop, event: WebhookEvent) -> EventStatus:
     """gift_cards/create and gift_cards/update: keep the card's balance, expiry and state, never its code."""
     card = event.payload.get("gift_card", event.payload)  # the REST shape, bare or wrapped
-    prepaid.record_gift_card(session, shop.id, prepaid.GiftCardFacts(
+    prepaid.record_gift_card(session, shop.id, GiftCardFacts(
         gift_card_id=int(card["id"]), order_id=_int(card.get("order_id")), line_item_id=_int(card.get("line_item_id")),
         last_characters=card.get("last_characters"), balance=_money(card.get("balance")) if card.get("balance")
         is not None else None, currency=card.get("currency"),

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from booking import memberships, purchases
 from booking.models import Plan
+from booking.order_facts import OrderFacts, OrderLine
 from db import get_db, utcnow
 from shopify_app.client import ShopifyClient
 from shopify_app.models import Shop
@@ -41,10 +42,10 @@ def _numeric(gid_or_id) -> int:
     return int(str(gid_or_id).rsplit("/", 1)[-1])
 
 
-def order_facts(node: dict) -> purchases.OrderFacts:
+def order_facts(node: dict) -> OrderFacts:
     """An Admin GraphQL order in the same terms the orders/* webhooks are translated into."""
     customer = node.get("customer") or {}
-    return purchases.OrderFacts(
+    return OrderFacts(
         order_id=int(node["legacyResourceId"]), name=node.get("name"),
         confirmation_number=node.get("confirmationNumber"), email=node.get("email"),
         customer_id=int(customer["legacyResourceId"]) if customer.get("legacyResourceId") else None,
@@ -53,10 +54,10 @@ def order_facts(node: dict) -> purchases.OrderFacts:
         lines=tuple(_line(item) for item in (node.get("lineItems") or {}).get("nodes", [])))
 
 
-def _line(item: dict) -> purchases.OrderLine:
+def _line(item: dict) -> OrderLine:
     variant = (item.get("variant") or {}).get("legacyResourceId")
     amount = (((item.get("originalUnitPriceSet") or {}).get("shopMoney") or {}).get("amount")) or "0"
-    return purchases.OrderLine(line_item_id=_numeric(item["id"]), variant_id=str(variant) if variant else None,
+    return OrderLine(line_item_id=_numeric(item["id"]), variant_id=str(variant) if variant else None,
                                quantity=int(item.get("quantity") or 0), unit_price=Decimal(str(amount)),
                                title=item.get("title") or "")
 

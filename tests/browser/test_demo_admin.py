@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from demo import seed_demo
+from demo.seed import seed_demo
 from tests.support.factories import unique_shop_domain
 
 pytestmark = pytest.mark.browser

@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from booking import services
+from booking import bookings
 from booking.errors import BookingError
 from booking.records import Booking, Customer
-from booking.services import SessionRequest
+from booking.bookings import SessionRequest
 from tests.support.booking import NOW, at, give_package, make_spa
 
 THREADS = 50
@@ -21,7 +21,7 @@ THREADS = 50
 @pytest.fixture
 def widen_the_race(monkeypatch):
     # Sleep between the availability check and the write, so unsafe code would overlap.
-    monkeypatch.setattr(services, "_between_check_and_write", lambda: time.sleep(0.02))
+    monkeypatch.setattr(bookings, "_between_check_and_write", lambda: time.sleep(0.02))
 
 
 def committed_spa(app, committed_shops, **kw):
@@ -45,7 +45,7 @@ def race(app, ids, starts_for) -> Counter:
             with database.transaction() as session:
                 customer = session.get(Customer, ids["customer"])
                 request = SessionRequest(ids["service"], ids["resource"], starts_for(index))
-                services.book_sessions(session, ids["shop"], customer, [request], actor="customer:7001", now=NOW)
+                bookings.book_sessions(session, ids["shop"], customer, [request], actor="customer:7001", now=NOW)
             outcomes["booked"] += 1
         except BookingError as error:
             outcomes[error.code] += 1

@@ -7,10 +7,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from booking import accounts, services
+from booking import accounts, bookings
 from booking.errors import BookingError
 from booking.records import Booking, LedgerEntry
-from booking.services import SessionRequest
+from booking.bookings import SessionRequest
 from tests.support.booking import NOW, at, give_package, make_spa
 
 SLOTS = [at(day, hour) for day in (2, 3, 4) for hour in (9, 11, 13, 15)]
@@ -30,13 +30,13 @@ def ledger_sum(session, package_id) -> Decimal:
 def apply(session, spa, package, op, arg):
     shop_id, confirmed = spa.shop.id, _confirmed(session, package.id)
     if op == "book":
-        services.book_sessions(session, shop_id, spa.customer, [SessionRequest(spa.service.id, spa.resource.id,
+        bookings.book_sessions(session, shop_id, spa.customer, [SessionRequest(spa.service.id, spa.resource.id,
                                SLOTS[arg])], actor="customer:7001", now=NOW)
     elif op == "cancel" and confirmed:
-        services.cancel_booking(session, shop_id, confirmed[arg % len(confirmed)].id, actor="staff:1", now=NOW)
+        bookings.cancel_booking(session, shop_id, confirmed[arg % len(confirmed)].id, actor="staff:1", now=NOW)
     elif op == "no_show" and confirmed:
         target = confirmed[arg % len(confirmed)]
-        services.mark_no_show(session, shop_id, target.id, actor="staff:1", now=target.starts_at)
+        bookings.mark_no_show(session, shop_id, target.id, actor="staff:1", now=target.starts_at)
     elif op == "adjust" and arg:
         accounts.adjust(session, shop_id, package.id, Decimal(arg), "property test", actor="staff:1")
 
@@ -65,7 +65,7 @@ def test_balance_is_never_negative_always_the_ledger_sum_and_cancelling_restores
         before = accounts.entitlement_state(db_session, package)
         redeemed_open = sum((Decimal(b.redeemed_quantity) for b in _confirmed(db_session, package.id)), Decimal(0))
         for booking in _confirmed(db_session, package.id):
-            services.cancel_booking(db_session, spa.shop.id, booking.id, actor="staff:1", now=NOW)
+            bookings.cancel_booking(db_session, spa.shop.id, booking.id, actor="staff:1", now=NOW)
         after = accounts.entitlement_state(db_session, package)
         assert after.remaining == before.remaining + redeemed_open  # all sessions are >24 h away
     finally:

@@ -9,12 +9,12 @@ import pytest
 import responses
 from sqlalchemy import select
 
-from booking import services
+from booking import bookings
 from booking.errors import NotEligible
 from booking.models import Plan, PlanSellingPlan, PlanVariant
-from booking.plans import PlanTerms
+from booking.rules.plan_input import terms_from_api
 from booking.records import Customer, Membership
-from booking.services import SessionRequest
+from booking.bookings import SessionRequest
 from db import utcnow
 from tests.integration.test_memberships import CONTRACT, contract_event, membership_spa
 from tests.support.booking import make_service
@@ -39,7 +39,7 @@ def line(variant="1", product="2", selling_plan="3") -> dict:
 
 
 def second_membership_plan(db_session, spa, title="Silver membership") -> Plan:
-    terms = PlanTerms.from_api({"title": title, "unit": "unlimited", "validity_months": 1})
+    terms = terms_from_api({"title": title, "unit": "unlimited", "validity_months": 1})
     plan = Plan(shop_id=spa.shop.id, title=title, terms=terms.to_json(), kind="membership")
     db_session.add(plan)
     db_session.flush()
@@ -136,7 +136,7 @@ def test_a_membership_opens_only_the_members_only_services_its_plan_unlocks(db_s
     start = next_weekday_at_ten()
 
     def book(service, at):
-        return services.book_sessions(db_session, spa.shop.id, member, [SessionRequest(service.id, spa.resource.id, at)],
+        return bookings.book_sessions(db_session, spa.shop.id, member, [SessionRequest(service.id, spa.resource.id, at)],
                                       actor="staff:1", now=utcnow(), use_package=False)
 
     with pytest.raises(NotEligible, match="Members' lounge is for members only"):

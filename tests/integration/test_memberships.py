@@ -8,13 +8,13 @@ import pytest
 import responses
 from sqlalchemy import select
 
-from booking import accounts, services
+from booking import accounts, bookings
 from booking.errors import NotEligible
 from booking.memberships import add_period
 from booking.models import Plan, PlanVariant
-from booking.plans import PlanTerms
+from booking.rules.plan_input import terms_from_api
 from booking.records import ActivityLog, Customer, Entitlement, Membership
-from booking.services import SessionRequest
+from booking.bookings import SessionRequest
 from db import utcnow
 from tests.integration.test_purchases import ORDER_ID, paid_order
 from tests.support.booking import make_spa
@@ -26,7 +26,7 @@ MEMBER_VARIANT, MEMBER_LINE, CONTRACT = 888001, 666001, 7103183873
 
 def membership_spa(db_session, *, tag=None):
     spa = make_spa(db_session, service={"name": "Members' sauna", "members_only": True})
-    terms = PlanTerms.from_api({"title": "Gold membership", "unit": "sessions", "quantity": 4,
+    terms = terms_from_api({"title": "Gold membership", "unit": "sessions", "quantity": 4,
                                 "service_ids": [spa.service.id], "validity_months": 1})
     plan = Plan(shop_id=spa.shop.id, title=terms.title, terms=terms.to_json(), kind="membership", member_tag=tag)
     db_session.add(plan)
@@ -66,7 +66,7 @@ def test_buying_a_membership_gives_a_period_and_its_allowance_and_unlocks_member
         start += timedelta(days=1)
     request = SessionRequest(spa.service.id, spa.resource.id, start)
     with pytest.raises(NotEligible, match="members only"):
-        services.book_sessions(db_session, spa.shop.id, customer, [request], actor="staff:1", now=utcnow(),
+        bookings.book_sessions(db_session, spa.shop.id, customer, [request], actor="staff:1", now=utcnow(),
                                use_package=False)
     deliver(client, "orders/paid", member_order(), shop=spa.shop.domain)
     deliver(client, "orders/paid", member_order(), shop=spa.shop.domain)  # a repeat starts nothing new
@@ -75,7 +75,7 @@ def test_buying_a_membership_gives_a_period_and_its_allowance_and_unlocks_member
     [period] = allowance(db_session, membership)
     assert accounts.entitlement_state(db_session, period).remaining == 4
     member = db_session.get(Customer, membership.customer_id)
-    [booking] = services.book_sessions(db_session, spa.shop.id, member, [request], actor="staff:1", now=utcnow())
+    [booking] = bookings.book_sessions(db_session, spa.shop.id, member, [request], actor="staff:1", now=utcnow())
     assert booking.entitlement_id == period.id  # the allowance pays; the membership itself books nothing
 
 

@@ -9,7 +9,7 @@ import responses
 from sqlalchemy import select
 
 from booking.models import Plan, PlanVariant
-from booking.plans import PlanTerms
+from booking.rules.plan_input import terms_from_api
 from booking.records import Entitlement, GiftCard, PrepaidBalance
 from tests.integration.test_purchases import ORDER_ID, paid_order
 from tests.support.booking import make_spa
@@ -22,7 +22,7 @@ CARD_LINE, CARD_VARIANT = 555001, 777001
 
 def prepaid_spa(db_session):
     spa = make_spa(db_session)
-    terms = PlanTerms.from_api({"title": "$100 spa balance", "unit": "money", "quantity": 100, "currency": "USD"})
+    terms = terms_from_api({"title": "$100 spa balance", "unit": "money", "quantity": 100, "currency": "USD"})
     plan = Plan(shop_id=spa.shop.id, title=terms.title, terms=terms.to_json(), kind="prepaid_balance")
     db_session.add(plan)
     db_session.flush()
@@ -87,7 +87,7 @@ def test_a_disabled_card_is_recorded_as_disabled(client, db_session):
 
 
 def test_a_prepaid_plan_needs_a_money_unit(client, db_session):
-    from tests.web.test_booking_api import shop_api
+    from tests.support.api import shop_api
 
     api = shop_api(client, db_session)
     response = api.post("/api/plans", {"title": "Gift", "unit": "sessions", "quantity": 5, "kind": "prepaid_balance"})
@@ -98,7 +98,7 @@ def test_a_prepaid_plan_needs_a_money_unit(client, db_session):
 
 
 def _bearer(shop):
-    from tests.web.test_api_auth import bearer
+    from tests.support.api import bearer
 
     return bearer(shop.domain)
 

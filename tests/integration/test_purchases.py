@@ -6,10 +6,10 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from booking import accounts, services
+from booking import accounts, bookings
 from booking.models import PlanVariant
 from booking.records import ActivityLog, Customer, Entitlement, Order
-from booking.services import SessionRequest
+from booking.bookings import SessionRequest
 from db import utcnow
 from tests.support.booking import make_plan, make_spa
 from tests.support.factories import deliver
@@ -135,7 +135,7 @@ def test_a_partial_refund_after_use_takes_back_only_what_is_left_and_flags_the_r
     while start.weekday() > 4:
         start += timedelta(days=1)
     customer = db_session.get(Customer, package.customer_id)
-    services.book_sessions(db_session, spa.shop.id, customer, [SessionRequest(spa.service.id, spa.resource.id, start)],
+    bookings.book_sessions(db_session, spa.shop.id, customer, [SessionRequest(spa.service.id, spa.resource.id, start)],
                            actor="staff:1", now=utcnow())
     db_session.commit()
     deliver(client, "refunds/create", refund(6001, (MASSAGE_LINE, 1)), shop=spa.shop.domain)

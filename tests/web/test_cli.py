@@ -6,7 +6,7 @@ import threading
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
-from booking.links import CustomerLink, sign_customer_link
+from booking.rules.links import CustomerLink, sign_customer_link
 from tests.support.factories import make_shop
 from webhooks.models import WebhookEvent
 
@@ -73,7 +73,7 @@ def test_customer_links_that_are_tampered_or_expired_are_refused(app, client):
 
 
 def test_customer_link_expiry(app):
-    from booking.links import InvalidLink, read_customer_link
+    from booking.rules.links import InvalidLink, read_customer_link
 
     token = sign_customer_link(app.config["SECRET_KEY"], CustomerLink("a.myshopify.com", "1", None))
     try:

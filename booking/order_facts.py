@@ -1,0 +1,49 @@
+"""What Shopify says about a purchase, in the domain's terms: an order, its lines and the gift cards it issued.
+
+The webhook handlers and reconciliation build these from Shopify's payloads; purchases and prepaid take them.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+
+@dataclass(frozen=True)
+class OrderLine:
+    line_item_id: int
+    variant_id: str | None
+    quantity: int
+    unit_price: Decimal
+    title: str = ""
+    gift_card: bool = False
+
+
+@dataclass(frozen=True)
+class OrderFacts:
+    order_id: int
+    name: str | None
+    confirmation_number: str | None
+    email: str | None
+    customer_id: int | None
+    currency: str | None
+    financial_status: str | None
+    updated_at: datetime | None
+    lines: tuple[OrderLine, ...] = field(default_factory=tuple)
+
+    @property
+    def is_paid(self) -> bool:
+        return self.financial_status in ("paid", "partially_refunded", "refunded")
+
+
+@dataclass(frozen=True)
+class GiftCardFacts:
+    gift_card_id: int
+    order_id: int | None
+    line_item_id: int | None
+    last_characters: str | None
+    balance: Decimal | None
+    currency: str | None
+    expires_on: object  # date | None
+    enabled: bool
+    updated_at: datetime | None

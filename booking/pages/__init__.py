@@ -1,0 +1,1 @@
+"""Server-rendered pages: the customer's booking pages (and, later, the merchant's admin shells)."""

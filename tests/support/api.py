@@ -1,0 +1,92 @@
+"""The JSON API as one shop's admin calls it: session-token headers, a client wrapper, and a small spa built through the API.
+
+Views read the real clock, so dates here are computed from today (a Monday weeks ahead), never fixed.
+"""
+from __future__ import annotations
+
+import time
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from shopify_app.session_tokens import mint_session_token
+from tests.support.factories import API_KEY, API_SECRET, make_shop
+
+
+def bearer(shop: str, **kw) -> dict:
+    token = mint_session_token(shop, api_key=API_KEY, secret=kw.pop("secret", API_SECRET),
+                               now=kw.pop("now", int(time.time())))
+    return {"Authorization": f"Bearer {token}"}
+
+
+LONDON = ZoneInfo("Europe/London")
+WEEKDAYS = {day: [["09:00", "17:00"]] for day in ("mon", "tue", "wed", "thu", "fri")}
+
+
+class Api:
+    """The test client as one shop's admin: every call carries that shop's session token."""
+
+    def __init__(self, client, shop):
+        self.client, self.shop = client, shop
+
+    def headers(self) -> dict:
+        return bearer(self.shop.domain)
+
+    def _call(self, method: str, path: str, body=None, **query):
+        return getattr(self.client, method)(path, json=body, query_string=query, headers=self.headers())
+
+    def get(self, path: str, **query):
+        return self._call("get", path, **query)
+
+    def post(self, path: str, body=None):
+        return self._call("post", path, {} if body is None else body)
+
+    def patch(self, path: str, body):
+        return self._call("patch", path, body)
+
+    def delete(self, path: str):
+        return self._call("delete", path)
+
+    def created(self, path: str, body) -> dict:
+        response = self.post(path, body)
+        assert response.status_code == 201, response.get_json()
+        return response.get_json()
+
+
+def shop_api(client, db_session, **shop) -> Api:
+    return Api(client, make_shop(db_session, **{"iana_timezone": "Europe/London", "currency_code": "GBP", **shop}))
+
+
+def a_monday(weeks_ahead: int = 3) -> date:
+    """A Monday at least two weeks away (in London), well inside every notice and cutoff."""
+    day = datetime.now(LONDON).date() + timedelta(weeks=weeks_ahead)
+    return day - timedelta(days=day.weekday())
+
+
+def local(day: date, hour: int, minute: int = 0) -> str:
+    """That wall-clock time in London, as ISO 8601 with its offset (as the API writes it)."""
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=LONDON).isoformat()
+
+
+def make_spa(api: Api, *, plan: dict | None = None, service: dict | None = None) -> dict:
+    """A service, a resource performing it on weekdays 9-5 and a plan for it, all made through the API."""
+    svc = api.created("/api/services", {"name": "Massage", "duration_minutes": 60, "price": "80", **(service or {})})
+    res = api.created("/api/resources", {"name": "Anna", "service_ids": [svc["id"]], "weekly_hours": WEEKDAYS})
+    pln = api.created("/api/plans", {"title": "5x massage", "unit": "sessions", "quantity": 5,
+                                     "service_ids": [svc["id"]], **(plan or {})})
+    return {"service": svc["id"], "resource": res["id"], "plan": pln["id"]}
+
+
+def assign(api: Api, plan_id: int, customer_id: int = 7001) -> dict:
+    return api.created(f"/api/customers/{customer_id}/entitlements", {"plan_id": plan_id})
+
+
+def book(api: Api, spa: dict, starts_at: str, customer_id: int = 7001, **extra):
+    return api.post("/api/bookings", {"customer_id": customer_id, "service_id": spa["service"],
+                                      "resource_id": spa["resource"], "starts_at": starts_at, **extra})
+
+
+def slot_starts(api: Api, spa: dict, day: date) -> list[str]:
+    body = api.get("/api/availability", service_id=spa["service"], resource_id=spa["resource"],
+                   **{"from": day.isoformat(), "to": (day + timedelta(days=1)).isoformat()}).get_json()
+    [resource] = body["resources"]
+    return [slot["start"] for slot in resource["slots"]]
