@@ -9,6 +9,7 @@ from werkzeug.exceptions import HTTPException
 
 import commands
 import db
+import endpoints
 from config import ConfigError, Settings, load_settings
 from booking.api import bp as booking_api_bp
 from booking.pages.customer import bp as booking_bp
@@ -39,6 +40,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     crypto.configure_keys(settings.token_encryption_keys)
     db.init_app(app)
     queue.init_app(app)
+    endpoints.init_app(app)  # the `id` converter must exist before the blueprints' routes
     for blueprint in (shopify_bp, shop_api_bp, webhooks_bp, webhooks_api_bp, health_bp, demo_bp,
                       booking_bp, booking_api_bp):
         app.register_blueprint(blueprint)

@@ -36,7 +36,7 @@ sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != 
 
 from booking.accounts import booking_settings  # noqa: E402
 from booking.models import Plan, PlanVariant, Resource, Service  # noqa: E402
-from booking.rules.plan_input import terms_from_api
+from booking.api.plans import terms_from_body
 from shopify_app.models import Shop  # noqa: E402
 from shopify_app.signatures import sign_webhook  # noqa: E402
 
@@ -90,7 +90,7 @@ def seed_shop(engine, domain: str) -> int:
         session.flush()
         session.add(Resource(shop_id=shop.id, name="Anna", weekly_hours={"mon": [["09:00", "17:00"]]},
                              services=[service]))
-        terms = terms_from_api({"title": "5x massage", "unit": "sessions", "quantity": 5,
+        terms = terms_from_body({"title": "5x massage", "unit": "sessions", "quantity": 5,
                                     "service_ids": [service.id]})
         plan = Plan(shop_id=shop.id, title=terms.title, terms=terms.to_json())
         session.add(plan)

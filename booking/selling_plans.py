@@ -12,18 +12,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from booking.catalog import live_row, read_object
+from booking.catalog import live_row
 from booking.errors import NotFound, SellingPlanAlreadyMapped, ValidationFailed
 from booking.models import Plan, PlanSellingPlan, PlanVariant
-from booking.variants import any_plan, numeric_id, read_shopify_id
+from booking.variants import any_plan, numeric_id
 from shopify_app.queries import SELLING_PLAN
 
 SELLING_PLAN_GID = "gid://shopify/SellingPlan/"
-
-
-def read_selling_plan_id(value, field: str = "selling_plan_id") -> str:
-    """The numeric id as text from 123, "123" or "gid://shopify/SellingPlan/123"."""
-    return read_shopify_id(value, SELLING_PLAN_GID, field, "selling plan")
 
 
 def list_selling_plans(session: Session, shop_id: int, plan_id: int) -> list[PlanSellingPlan]:
@@ -32,9 +27,11 @@ def list_selling_plans(session: Session, shop_id: int, plan_id: int) -> list[Pla
         PlanSellingPlan.shop_id == shop_id, PlanSellingPlan.plan_id == plan.id).order_by(PlanSellingPlan.id)))
 
 
-def map_selling_plan(session: Session, shop_id: int, plan_id: int, body, *, shopify) -> PlanSellingPlan:
-    """Make contracts on a Shopify selling plan start this membership plan; the selling plan must exist."""
-    selling_plan_id = read_selling_plan_id(read_object(body).get("selling_plan_id"))
+def map_selling_plan(session: Session, shop_id: int, plan_id: int, selling_plan_id: str, *,
+                     shopify) -> PlanSellingPlan:
+    """Make contracts on a Shopify selling plan (numeric id as text) start this membership plan.
+
+    The selling plan must exist in the shop."""
     plan = live_row(session, Plan, shop_id, plan_id, "plan")
     if plan.kind != "membership":
         raise ValidationFailed("only membership plans take selling plans", field="plan_id")
@@ -54,9 +51,9 @@ def map_selling_plan(session: Session, shop_id: int, plan_id: int, body, *, shop
     return row
 
 
-def unmap_selling_plan(session: Session, shop_id: int, plan_id: int, selling_plan_id) -> None:
+def unmap_selling_plan(session: Session, shop_id: int, plan_id: int, selling_plan_id: str) -> None:
     """Stop new contracts on the selling plan starting this plan; memberships already started carry on."""
-    plan, selling_plan_id = any_plan(session, shop_id, plan_id), read_selling_plan_id(selling_plan_id)
+    plan = any_plan(session, shop_id, plan_id)
     row = session.scalar(select(PlanSellingPlan).where(
         PlanSellingPlan.shop_id == shop_id, PlanSellingPlan.plan_id == plan.id,
         PlanSellingPlan.selling_plan_id == selling_plan_id))

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from booking.catalog import live_row, read_object
+from booking.catalog import live_row
 from booking.errors import NotFound, ValidationFailed, VariantAlreadyMapped
 from booking.models import Plan, PlanVariant
 from shopify_app.queries import (
@@ -25,10 +25,7 @@ from shopify_app.queries import (
 )
 
 VARIANT_GID = "gid://shopify/ProductVariant/"
-MAX_UNITS_PER_ITEM = 1000
 PAGE_SIZE = 20
-MAX_SEARCH = 200
-MAX_CURSOR = 1000
 NODES_PER_QUERY = 250  # Shopify's limit on `nodes(ids:)`
 
 
@@ -47,30 +44,6 @@ class ProductPage:
     mapped: dict[str, int]  # numeric variant id -> the plan it grants in this shop
     has_next_page: bool
     end_cursor: str | None
-
-
-# --- reading values ---
-
-def read_variant_id(value, field: str = "variant_id") -> str:
-    """The numeric id as text from 123, "123" or "gid://shopify/ProductVariant/123": ids exceed 2^53."""
-    return read_shopify_id(value, VARIANT_GID, field, "variant")
-
-
-def read_shopify_id(value, gid_prefix: str, field: str, what: str) -> str:
-    """A Shopify id given as a number, its digits or its gid (of the `gid_prefix` kind), as digits."""
-    text = value[len(gid_prefix):] if isinstance(value, str) and value.startswith(gid_prefix) else value
-    if isinstance(text, int) and not isinstance(text, bool):
-        text = str(text)
-    if not (isinstance(text, str) and 0 < len(text) <= 19 and text.isascii() and text.isdigit()
-            and 0 < int(text) < 2**63):
-        raise ValidationFailed(f"{field} must be a Shopify {what} id such as 123 or {gid_prefix}123", field=field)
-    return str(int(text))  # one spelling per id: "0123" is 123
-
-
-def read_units(value, field: str = "units_per_item") -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_UNITS_PER_ITEM:
-        raise ValidationFailed(f"{field} must be a whole number from 1 to {MAX_UNITS_PER_ITEM}", field=field)
-    return value
 
 
 def variant_gid(variant_id: str) -> str:
@@ -92,11 +65,11 @@ def list_variants(session: Session, shop_id: int, plan_id: int, *, shopify) -> l
     return [_mapping(row, titles.get(row.variant_id)) for row in rows]
 
 
-def map_variant(session: Session, shop_id: int, plan_id: int, body, *, shopify) -> Mapping:
-    """Make a Shopify variant grant a live plan; the variant must exist in the shop and grant no plan yet."""
-    body = read_object(body)
-    variant_id = read_variant_id(body.get("variant_id"))
-    units = read_units(body.get("units_per_item", 1))
+def map_variant(session: Session, shop_id: int, plan_id: int, variant_id: str, units: int, *,
+                shopify) -> Mapping:
+    """Make a Shopify variant (numeric id as text) grant a live plan, `units` packages per item bought.
+
+    The variant must exist in the shop and grant no plan yet."""
     plan = live_row(session, Plan, shop_id, plan_id, "plan")
     _refuse_if_mapped(session, shop_id, variant_id, plan)  # before asking Shopify: no call wasted
     variant = find_variant(shopify, variant_id)
@@ -115,9 +88,9 @@ def map_variant(session: Session, shop_id: int, plan_id: int, body, *, shopify) 
     return _mapping(row, variant)
 
 
-def unmap_variant(session: Session, shop_id: int, plan_id: int, variant_id) -> None:
+def unmap_variant(session: Session, shop_id: int, plan_id: int, variant_id: str) -> None:
     """Stop a variant granting the plan; orders already received keep their packages."""
-    plan, variant_id = any_plan(session, shop_id, plan_id), read_variant_id(variant_id)
+    plan = any_plan(session, shop_id, plan_id)
     row = session.scalar(select(PlanVariant).where(PlanVariant.shop_id == shop_id, PlanVariant.plan_id == plan.id,
                                                    PlanVariant.variant_id == variant_id))
     if row is None:
@@ -128,8 +101,7 @@ def unmap_variant(session: Session, shop_id: int, plan_id: int, variant_id) -> N
 
 def search_products(session: Session, shop_id: int, query, after, *, shopify) -> ProductPage:
     """One page (20) of the shop's products matching Shopify search syntax; no query: recently changed first."""
-    text = _search_text(query, "query", MAX_SEARCH)
-    cursor = _search_text(after, "after", MAX_CURSOR) or None
+    text, cursor = (query or "").strip(), (after or "").strip() or None
     variables = {"first": PAGE_SIZE, "after": cursor}
     page = shopify.query(PRODUCTS_SEARCH, {**variables, "query": text}) if text \
         else shopify.query(PRODUCTS_RECENT, variables)
@@ -186,13 +158,6 @@ def _refuse_if_mapped(session: Session, shop_id: int, variant_id: str, plan: Pla
     archived = " (archived)" if owner.archived_at else ""
     raise VariantAlreadyMapped(f"variant {variant_id} already grants the plan \u201c{owner.title}\u201d{archived}; "
                                "remove it from that plan first")
-
-
-def _search_text(value: str | None, field: str, limit: int) -> str:
-    text = (value or "").strip()
-    if len(text) > limit:
-        raise ValidationFailed(f"{field} must be at most {limit} characters", field=field)
-    return text
 
 
 def _mapping(row: PlanVariant, variant: dict | None) -> Mapping:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from booking import memberships
 from booking.accounts import assign_plan, booking_settings
 from booking.models import Plan, Resource, Service
-from booking.rules.plan_input import terms_from_api
+from booking.api.plans import terms_from_body
 from booking.records import Customer
 from db import utcnow
 from shopify_app.models import Shop
@@ -69,7 +69,7 @@ def _plans(session: Session, shop: Shop, massage: Service, yoga: Service, sauna:
         {"title": "Unlimited sauna for a week", "unit": "unlimited", "quantity": 0, "service_ids": [sauna.id],
          "validity_days": 7},
     ]
-    plans = [Plan(shop_id=shop.id, title=b["title"], terms=terms_from_api(b).to_json()) for b in bodies]
+    plans = [Plan(shop_id=shop.id, title=b["title"], terms=terms_from_body(b).to_json()) for b in bodies]
     session.add_all(plans)
     session.flush()
     return plans
@@ -83,7 +83,7 @@ def _membership(session: Session, shop: Shop, massage: Service, marco: Resource)
     session.add(steam)
     session.flush()
     marco.services = [*marco.services, steam]
-    terms = terms_from_api({"title": "Gold membership", "unit": "sessions", "quantity": 2,
+    terms = terms_from_body({"title": "Gold membership", "unit": "sessions", "quantity": 2,
                                 "service_ids": [massage.id], "validity_months": 1})
     gold = Plan(shop_id=shop.id, title=terms.title, terms=terms.to_json(), kind="membership",
                 member_tag="member-gold", unlocks_service_ids=[steam.id], not_for_sale=True)

@@ -1,18 +1,41 @@
 """JSON API for the admin: webhook event counts and customer data exports, scoped to the shop."""
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Literal
+
 from flask import Blueprint, abort, g, jsonify
 from sqlalchemy import func, select
 
 import db
+from endpoints import declare
+from endpoints.models import Answer
 from shopify_app.auth import shop_required
 from webhooks.models import PrivacyRequest, WebhookEvent
 
 bp = Blueprint("webhooks_api", __name__, url_prefix="/api")
 
 
+class WebhookSummary(Answer):
+    counts: dict[str, int]
+
+
+class PrivacyRequestOut(Answer):
+    id: int
+    kind: Literal["data_request", "redact"]
+    customer_id: str | None
+    created_at: datetime
+    summary: dict | None
+    has_export: bool
+
+
+class PrivacyRequestList(Answer):
+    privacy_requests: list[PrivacyRequestOut]
+
+
 @bp.get("/webhook-events/summary")
 @shop_required
+@declare("shop", answer=WebhookSummary, says="Counts by state")
 def webhook_summary():
     """How many of this shop's webhook events are in each state."""
     rows = db.session().execute(
@@ -23,6 +46,7 @@ def webhook_summary():
 
 @bp.get("/privacy-requests")
 @shop_required
+@declare("shop", answer=PrivacyRequestList, says="The requests")
 def privacy_requests():
     """Customer data requests and redactions received for this shop, newest first."""
     rows = db.session().scalars(
@@ -31,8 +55,9 @@ def privacy_requests():
     return jsonify(privacy_requests=[_describe(r) for r in rows])
 
 
-@bp.get("/privacy-requests/<int:request_id>/export")
+@bp.get("/privacy-requests/<id:request_id>/export")
 @shop_required
+@declare("shop", answer={"type": "object"}, errors=("NotFound",), says="The export, as a JSON attachment")
 def privacy_export(request_id: int):
     """Download one customer data export as a JSON file."""
     row = db.session().scalar(select(PrivacyRequest).where(

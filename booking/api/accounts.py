@@ -2,17 +2,108 @@
 from __future__ import annotations
 
 
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Literal
+
 from flask import g, jsonify
+from pydantic import Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import db
 from booking import accounts
 from booking.accounts import plain
-from booking.api import bp, json_body, read_decimal, read_id, staff_actor, utc_now
-from booking.errors import NotFound, ValidationFailed
+from booking.api import bp, staff_actor, utc_now
+from booking.errors import NotFound
 from booking.records import Entitlement, LedgerEntry
+from endpoints import declare
+from endpoints.fields import Id, decimal, text
+from endpoints.models import Answer, Body
 from shopify_app.auth import shop_required
+
+MAX_DELTA = Decimal("9999999999.99")
+Reason = text(2000)
+
+
+class Assignment(Body):
+    """Give a customer a plan by hand."""
+
+    plan_id: Id
+
+    model_config = {"json_schema_extra": {"example": {"plan_id": 3}}}
+
+
+class Adjustment(Body):
+    """A correction up or down, with the reason the activity log keeps."""
+
+    delta: decimal(-MAX_DELTA, MAX_DELTA, what="a change in the package's unit")
+    reason: Reason
+    service_id: Id | None = Field(None, description="Which service, for fixed-service plans")
+
+    model_config = {"json_schema_extra": {"example": {"delta": 1, "reason": "client was ill"}}}
+
+
+class Revocation(Body):
+    """Why what is left of a package is taken back."""
+
+    reason: Reason
+
+    model_config = {"json_schema_extra": {"example": {"reason": "refunded"}}}
+
+
+class EntitlementOut(Answer):
+    id: int
+    plan_id: int | None
+    title: str
+    unit: Literal["sessions", "minutes", "money", "unlimited"]
+    currency: str | None
+    total: str | None = Field(description="Granted plus adjustments; null when unlimited")
+    used: str
+    remaining: str | None = Field(description="Null when unlimited")
+    progress: str = Field(examples=["3 of 5 used"])
+    starts_at: datetime
+    expires_at: datetime | None = Field(description="The first instant it is no longer valid")
+    valid_through: date | None = Field(description="The last local day it is valid")
+    expires_in_days: int | None = Field(description="Whole local days left; 0 = expires today")
+    status: Literal["active", "expired", "revoked"]
+    source: Literal["order", "staff"]
+
+
+class EntitlementList(Answer):
+    entitlements: list[EntitlementOut]
+
+
+class LedgerEntryOut(Answer):
+    id: int
+    kind: Literal["grant", "redeem", "restore", "forfeit", "adjust", "expire", "revoke"]
+    quantity: str
+    unit: Literal["sessions", "minutes", "money"]
+    service_id: int | None
+    booking_id: int | None
+    actor: str = Field(examples=["staff:42"])
+    reason: str | None
+    created_at: datetime
+
+
+class Ledger(Answer):
+    entitlement: EntitlementOut
+    entries: list[LedgerEntryOut]
+
+
+class LiabilityRow(Answer):
+    plan: str
+    unit: str
+    expires: str = Field(description='Month (shop time) as YYYY-MM, or "never"')
+    packages: int
+    owed: str
+    value: str
+    currency: str | None
+
+
+class Liability(Answer):
+    timezone: str
+    rows: list[LiabilityRow]
 
 
 def ledger_entry_json(row: LedgerEntry) -> dict:
@@ -33,8 +124,9 @@ def _present(session: Session, entitlement: Entitlement) -> dict:
     return accounts.describe_package(session, entitlement, accounts.shop_zone(session, g.shop.id), utc_now())
 
 
-@bp.get("/customers/<int:customer_id>/entitlements")
+@bp.get("/customers/<id:customer_id>/entitlements")
 @shop_required
+@declare("packages", answer=EntitlementList, says="The packages (none for a customer Packbook has not seen)")
 def customer_entitlements(customer_id: int):
     """A Shopify customer's packages, oldest first; a customer Packbook has never seen has none."""
     session = db.session()
@@ -48,29 +140,33 @@ def customer_entitlements(customer_id: int):
     return jsonify(entitlements=[accounts.describe_package(session, row, zone, now) for row in rows])
 
 
-@bp.post("/customers/<int:customer_id>/entitlements")
+@bp.post("/customers/<id:customer_id>/entitlements")
 @shop_required
-def assign_plan(customer_id: int):
-    """Give a customer a plan by hand (the customer is created from the Shopify id if new); 201."""
-    plan_id = read_id(json_body().get("plan_id"), "plan_id")
+@declare("packages", body=Assignment, answer=EntitlementOut, status=201, errors=("NotFound",),
+         says="The new package")
+def assign_plan(customer_id: int, body: Assignment):
+    """Assign a plan by hand (not-for-sale plans too); the customer is created from the Shopify id if new."""
     session = db.session()
     customer = accounts.customer_by_shopify_id(session, g.shop.id, customer_id, create=True)
-    entitlement = accounts.assign_plan(session, g.shop.id, customer, plan_id, actor=staff_actor(), now=utc_now())
+    entitlement = accounts.assign_plan(session, g.shop.id, customer, body.plan_id, actor=staff_actor(),
+                                       now=utc_now())
     body = _present(session, entitlement)
     session.commit()
     return jsonify(body), 201
 
 
-@bp.get("/entitlements/<int:entitlement_id>")
+@bp.get("/entitlements/<id:entitlement_id>")
 @shop_required
+@declare("packages", answer=EntitlementOut, errors=("NotFound",), says="The package")
 def get_entitlement(entitlement_id: int):
-    """One package of this shop."""
+    """Read one package."""
     session = db.session()
     return jsonify(_present(session, shop_entitlement(session, entitlement_id)))
 
 
-@bp.get("/entitlements/<int:entitlement_id>/ledger")
+@bp.get("/entitlements/<id:entitlement_id>/ledger")
 @shop_required
+@declare("packages", answer=Ledger, errors=("NotFound",), says="The package and its entries")
 def entitlement_ledger(entitlement_id: int):
     """Every change to a package's balance, oldest first, with who made it and why."""
     session = db.session()
@@ -80,33 +176,29 @@ def entitlement_ledger(entitlement_id: int):
     return jsonify(entitlement=_present(session, entitlement), entries=[ledger_entry_json(r) for r in rows])
 
 
-@bp.post("/entitlements/<int:entitlement_id>/adjustments")
+@bp.post("/entitlements/<id:entitlement_id>/adjustments")
 @shop_required
-def adjust_entitlement(entitlement_id: int):
-    """A correction up or down with a required reason; 201 with the ledger entry."""
-    body = json_body()
-    if body.get("delta") is None:
-        raise ValidationFailed("delta is required", field="delta")
-    delta = read_decimal(body["delta"], "delta")
-    service_id = read_id(body.get("service_id"), "service_id", required=False)
+@declare("packages", body=Adjustment, answer=LedgerEntryOut, status=201, errors=("NotFound", "Conflict"),
+         says="The ledger entry written")
+def adjust_entitlement(entitlement_id: int, body: Adjustment):
+    """Correct the balance up or down, with a reason."""
     session = db.session()
-    row = accounts.adjust(session, g.shop.id, entitlement_id, delta, body.get("reason"), actor=staff_actor(),
-                          service_id=service_id)
+    row = accounts.adjust(session, g.shop.id, entitlement_id, body.delta, body.reason, actor=staff_actor(),
+                          service_id=body.service_id)
     session.flush()
     entry = ledger_entry_json(row)
     session.commit()
     return jsonify(entry), 201
 
 
-@bp.post("/entitlements/<int:entitlement_id>/revoke")
+@bp.post("/entitlements/<id:entitlement_id>/revoke")
 @shop_required
-def revoke_entitlement(entitlement_id: int):
-    """Take back what is left of a package, with a required reason; what was used stays used."""
-    reason = json_body().get("reason")
-    if not isinstance(reason, str) or not reason.strip():
-        raise ValidationFailed("say why the package is being revoked", field="reason")
+@declare("packages", body=Revocation, answer=EntitlementOut, errors=("NotFound", "Conflict"),
+         says="The revoked package")
+def revoke_entitlement(entitlement_id: int, body: Revocation):
+    """Take back what is left of the package, with a reason; what was used stays used."""
     session = db.session()
-    entitlement = accounts.revoke(session, g.shop.id, entitlement_id, reason.strip(), actor=staff_actor())
+    entitlement = accounts.revoke(session, g.shop.id, entitlement_id, body.reason, actor=staff_actor())
     session.flush()
     body = _present(session, entitlement)
     session.commit()
@@ -115,8 +207,9 @@ def revoke_entitlement(entitlement_id: int):
 
 @bp.get("/reports/liability")
 @shop_required
+@declare("reports", answer=Liability, says="The report")
 def liability_report():
-    """What the shop still owes in sessions, minutes and money, per plan and expiry month."""
+    """What the shop still owes in sessions, minutes and money, per plan, unit and expiry month."""
     session = db.session()
     return jsonify(timezone=accounts.shop_zone(session, g.shop.id).key,
                    rows=accounts.liability(session, g.shop.id, utc_now()))

@@ -1,13 +1,62 @@
 """/api/attention and /api/entitlements/{id}/activity: what merchants must look at, and each package's history."""
 from __future__ import annotations
 
-from flask import g, jsonify, request
+from datetime import datetime
+
+from flask import g, jsonify
+from pydantic import Field
 
 import db
 from booking import activity
-from booking.api import bp, json_body, staff_actor, utc_now
+from booking.api import bp, staff_actor, utc_now
 from booking.api.accounts import shop_entitlement
+from endpoints import declare
+from endpoints.fields import QueryFlag, text
+from endpoints.models import Answer, Body
 from shopify_app.auth import shop_required
+
+
+class AttentionQuery(Body):
+    include_resolved: QueryFlag = Field(False, description="true: handled items too")
+
+
+class Resolution(Body):
+    """How an attention item was handled (optional)."""
+
+    note: text(activity.MAX_NOTE, min_length=0) | None = None
+
+    model_config = {"json_schema_extra": {"example": {"note": "refunded the used session too"}}}
+
+
+class PackageRef(Answer):
+    id: int
+    title: str | None
+
+
+class CustomerRef(Answer):
+    id: int | None = Field(description="Shopify customer id")
+    email: str | None
+
+
+class ActivityItem(Answer):
+    id: int
+    action: str = Field(examples=["refund"],
+                        description="What happened: assign, adjust, revoke, refund, billing_failed, ...")
+    actor: str = Field(examples=["system:refund"])
+    reason: str | None
+    before: dict | None = Field(description="Amounts before, e.g. {remaining, used}")
+    after: dict | None
+    attention: bool
+    created_at: datetime
+    entitlement: PackageRef
+    customer: CustomerRef | None
+    resolved_at: datetime | None
+    resolved_by: str | None
+    resolution_note: str | None
+
+
+class ActivityList(Answer):
+    items: list[ActivityItem]
 
 
 def item_json(item: activity.Item) -> dict:
@@ -25,26 +74,29 @@ def item_json(item: activity.Item) -> dict:
 
 @bp.get("/attention")
 @shop_required
-def attention_list():
-    """What needs the merchant: credit refunded after use, failed membership billing. Newest first."""
-    include = request.args.get("include_resolved", "").lower() in ("1", "true")
-    items = activity.attention_list(db.session(), g.shop.id, include_resolved=include)
+@declare("packages", query=AttentionQuery, answer=ActivityList, says="Open items (at most 200)")
+def attention_list(query: AttentionQuery):
+    """What needs the merchant, newest first: credit refunded after it was used, failed membership billing."""
+    items = activity.attention_list(db.session(), g.shop.id, include_resolved=query.include_resolved)
     return jsonify(items=[item_json(item) for item in items])
 
 
-@bp.post("/attention/<int:item_id>/resolve")
+@bp.post("/attention/<id:item_id>/resolve")
 @shop_required
-def resolve_attention(item_id: int):
+@declare("packages", body=Resolution, body_required=False, answer=ActivityItem, errors=("NotFound", "Conflict"),
+         says="The item, handled",
+         description="The body (a note) is optional. An item already handled is a 409 `invalid_transition`.")
+def resolve_attention(item_id: int, body: Resolution):
     """Mark an item handled (with an optional note); it leaves the list and stays in the package's history."""
     session = db.session()
-    body = json_body() if request.content_length else {}  # the note is optional, and so is the body
-    item = activity.resolve(session, g.shop.id, item_id, note=body.get("note"), actor=staff_actor(), now=utc_now())
+    item = activity.resolve(session, g.shop.id, item_id, note=body.note, actor=staff_actor(), now=utc_now())
     session.commit()
     return jsonify(item_json(item))
 
 
-@bp.get("/entitlements/<int:entitlement_id>/activity")
+@bp.get("/entitlements/<id:entitlement_id>/activity")
 @shop_required
+@declare("packages", answer=ActivityList, errors=("NotFound",), says="The package's history")
 def entitlement_activity(entitlement_id: int):
     """Everything done to a package, oldest first: by whom, why, and what changed."""
     session = db.session()

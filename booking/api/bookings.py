@@ -1,25 +1,146 @@
 """/api/availability and /api/bookings: open slots, booking (one or several), and each booking's life."""
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Literal
 from zoneinfo import ZoneInfo
 
-from flask import g, jsonify, request
+from flask import g, jsonify
+from pydantic import Field, model_validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import db
 from booking import accounts, bookings
 from booking.accounts import plain
-from booking.api import (bp, iso, json_body, money, query_id, read_id, read_instant, read_instant_or_date,
-                         staff_actor, utc_now)
-from booking.errors import NotFound, ValidationFailed
-from booking.models import Service
-from booking.records import Booking, Customer, Entitlement
+from booking.api import bp, iso, local_instant, money, staff_actor, utc_now
 from booking.bookings import SessionRequest
+from booking.errors import NotFound
+from booking.models import Service
+from booking.records import BOOKING_STATUSES, Booking, Customer, Entitlement
+from endpoints import InvalidInput, declare
+from endpoints.fields import Flag, Id, Instant, InstantOrDay
+from endpoints.models import Answer, Body
 from shopify_app.auth import shop_required
 
 MAX_SESSIONS = 50  # per request: all of them are checked and locked in one transaction
 MAX_LISTED = 500
+
+
+class AvailabilityQuery(Body):
+    service_id: Id = Field(description="The service")
+    resource_id: Id | None = Field(None, description="Only this resource")
+    from_: InstantOrDay = Field(alias="from", description="Start of the range")
+    to: InstantOrDay = Field(description="End of the range (exclusive; at most 62 days after from)")
+
+
+class BookingsQuery(Body):
+    from_: InstantOrDay | None = Field(None, alias="from", description="Bookings ending after this")
+    to: InstantOrDay | None = Field(None, description="Bookings starting before this")
+    resource_id: Id | None = Field(None, description="Only this resource's")
+    customer_id: Id | None = Field(None, description="Only this Shopify customer's")
+
+
+class SessionInput(Body):
+    """One session to book: which service, with whom, when."""
+
+    service_id: Id
+    resource_id: Id
+    starts_at: Instant
+
+    def request(self) -> SessionRequest:
+        return SessionRequest(service_id=self.service_id, resource_id=self.resource_id, starts_at=self.starts_at)
+
+
+class BookingInput(Body):
+    """Book one session (service_id, resource_id, starts_at) or several at once (sessions): all or none."""
+
+    customer_id: Id = Field(description="Shopify customer id; created when new")
+    service_id: Id | None = None
+    resource_id: Id | None = None
+    starts_at: Instant | None = None
+    sessions: list[SessionInput] | None = Field(
+        None, min_length=1, max_length=MAX_SESSIONS,
+        description="Instead of service_id/resource_id/starts_at, to book several at once")
+    entitlement_id: Id | None = Field(None, description="Pay from this package rather than the one expiring first")
+    use_package: Flag = True
+
+    model_config = {"json_schema_extra": {"example": {
+        "customer_id": 7001, "service_id": 1, "resource_id": 2, "starts_at": "2026-12-01T10:00:00+01:00"}}}
+
+    @model_validator(mode="after")
+    def _one_form(self) -> BookingInput:
+        single = {"service_id": self.service_id, "resource_id": self.resource_id, "starts_at": self.starts_at}
+        if self.sessions is not None:
+            for name, value in single.items():
+                if value is not None:
+                    raise InvalidInput(name, f"{name} goes inside each of sessions when sessions is given")
+            return self
+        for name, value in single.items():
+            if value is None:
+                raise InvalidInput(name, f"{name} is required (or list several in sessions)")
+        return self
+
+    def requests(self) -> list[SessionRequest]:
+        if self.sessions is not None:
+            return [item.request() for item in self.sessions]
+        return [SessionRequest(service_id=self.service_id, resource_id=self.resource_id, starts_at=self.starts_at)]
+
+
+class Reschedule(Body):
+    """A new start, and optionally another resource; the credit stays."""
+
+    starts_at: Instant
+    resource_id: Id | None = None
+
+    model_config = {"json_schema_extra": {"example": {"starts_at": "2026-12-02T11:00:00+01:00"}}}
+
+
+class RedeemedFrom(Answer):
+    entitlement_id: int
+    title: str
+    progress: str = Field(examples=["1 of 5 used"])
+    quantity: str | None
+    unit: str
+
+
+class BookingOut(Answer):
+    id: int
+    status: Literal[BOOKING_STATUSES]
+    service_id: int
+    resource_id: int
+    customer_id: int | None = Field(description="Shopify customer id")
+    starts_at: datetime
+    ends_at: datetime
+    source: str
+    group_id: str | None
+    price: str | None = Field(description="0.00 when paid from a package")
+    currency: str | None
+    redeemed_from: RedeemedFrom | None
+    created_by: str
+    created_at: datetime
+    cancelled_at: datetime | None
+
+
+class BookingList(Answer):
+    bookings: list[BookingOut]
+
+
+class Slot(Answer):
+    start: datetime
+    end: datetime
+    remaining: int
+
+
+class ResourceSlots(Answer):
+    resource_id: int
+    slots: list[Slot]
+
+
+class Availability(Answer):
+    timezone: str
+    service_id: int
+    resources: list[ResourceSlots]
 
 
 def booking_json(session: Session, booking: Booking, zone: ZoneInfo, progress: dict | None = None) -> dict:
@@ -52,37 +173,44 @@ def _redeemed_from(session: Session, booking: Booking, seen: dict) -> dict | Non
 
 @bp.get("/availability")
 @shop_required
-def availability():
-    """Open slots per resource for one service, by staff rules (short notice and far ahead allowed)."""
+@declare("bookings", query=AvailabilityQuery, answer=Availability, errors=("NotFound",),
+         says="Slots in the shop's zone")
+def availability(query: AvailabilityQuery):
+    """Open slots for a service, per resource, by staff rules (short notice and far ahead allowed)."""
     session = db.session()
     zone = accounts.shop_zone(session, g.shop.id)
-    service_id, resource_id = query_id("service_id", required=True), query_id("resource_id")
-    start = read_instant_or_date(request.args.get("from"), "from", zone)
-    end = read_instant_or_date(request.args.get("to"), "to", zone)
-    slots = bookings.available_slots(session, g.shop.id, service_id, resource_id, start, end, utc_now(), staff=True)
+    start, end = local_instant(query.from_, zone), local_instant(query.to, zone)
+    service_id = query.service_id
+    slots = bookings.available_slots(session, g.shop.id, service_id, query.resource_id, start, end, utc_now(),
+                                     staff=True)
     return jsonify(timezone=zone.key, service_id=service_id, resources=[
         {"resource_id": rid, "slots": [slot.to_json(zone) for slot in found]} for rid, found in slots.items()])
 
 
 @bp.get("/bookings")
 @shop_required
-def list_bookings():
-    """The shop's bookings overlapping [from, to), by start; optionally one resource's or one customer's."""
+@declare("bookings", query=BookingsQuery, answer=BookingList, says="The bookings")
+def list_bookings(query: BookingsQuery):
+    """Bookings overlapping [from, to), by start time (at most 500); optionally one resource's or customer's."""
     session = db.session()
     zone = accounts.shop_zone(session, g.shop.id)
-    query = select(Booking).where(Booking.shop_id == g.shop.id)
-    if request.args.get("from"):
-        query = query.where(Booking.ends_at > read_instant_or_date(request.args["from"], "from", zone))
-    if request.args.get("to"):
-        query = query.where(Booking.starts_at < read_instant_or_date(request.args["to"], "to", zone))
-    if (resource_id := query_id("resource_id")) is not None:
-        query = query.where(Booking.resource_id == resource_id)
-    if (customer_id := query_id("customer_id")) is not None:
-        query = query.join(Customer, Customer.id == Booking.customer_id).where(
-            Customer.shopify_customer_id == customer_id)
-    rows = session.scalars(query.order_by(Booking.starts_at, Booking.id).limit(MAX_LISTED)).all()
+    rows = session.scalars(_listed(query, zone).order_by(Booking.starts_at, Booking.id).limit(MAX_LISTED)).all()
     progress, _loaded = _preload(session, rows)
     return jsonify(bookings=[booking_json(session, row, zone, progress) for row in rows])
+
+
+def _listed(query: BookingsQuery, zone: ZoneInfo):
+    listed = select(Booking).where(Booking.shop_id == g.shop.id)
+    if query.from_ is not None:
+        listed = listed.where(Booking.ends_at > local_instant(query.from_, zone))
+    if query.to is not None:
+        listed = listed.where(Booking.starts_at < local_instant(query.to, zone))
+    if query.resource_id is not None:
+        listed = listed.where(Booking.resource_id == query.resource_id)
+    if query.customer_id is not None:
+        listed = listed.join(Customer, Customer.id == Booking.customer_id).where(
+            Customer.shopify_customer_id == query.customer_id)
+    return listed
 
 
 def _preload(session: Session, rows: list[Booking]) -> tuple[dict, list]:
@@ -98,10 +226,11 @@ def _preload(session: Session, rows: list[Booking]) -> tuple[dict, list]:
     return {i: (s.terms.title, s.progress_label, s.terms.ledger_unit) for i, s in states.items()}, loaded
 
 
-@bp.get("/bookings/<int:booking_id>")
+@bp.get("/bookings/<id:booking_id>")
 @shop_required
+@declare("bookings", answer=BookingOut, errors=("NotFound",), says="The booking")
 def get_booking(booking_id: int):
-    """One booking of this shop."""
+    """Read one booking."""
     session = db.session()
     booking = session.scalar(select(Booking).where(Booking.id == booking_id, Booking.shop_id == g.shop.id))
     if booking is None:
@@ -109,42 +238,22 @@ def get_booking(booking_id: int):
     return jsonify(booking_json(session, booking, accounts.shop_zone(session, g.shop.id)))
 
 
-def _session_request(item, prefix: str) -> SessionRequest:
-    if not isinstance(item, dict):
-        raise ValidationFailed("a session is {service_id, resource_id, starts_at}", field=prefix.rstrip("."))
-    return SessionRequest(service_id=read_id(item.get("service_id"), f"{prefix}service_id"),
-                          resource_id=read_id(item.get("resource_id"), f"{prefix}resource_id"),
-                          starts_at=read_instant(item.get("starts_at"), f"{prefix}starts_at"))
-
-
-def _session_requests(body: dict) -> list[SessionRequest]:
-    if "sessions" not in body:
-        return [_session_request(body, "")]
-    items = body["sessions"]
-    if not isinstance(items, list) or not 0 < len(items) <= MAX_SESSIONS:
-        raise ValidationFailed(f"sessions must list 1 to {MAX_SESSIONS} sessions", field="sessions")
-    return [_session_request(item, f"sessions[{i}].") for i, item in enumerate(items)]
-
-
 @bp.post("/bookings")
 @shop_required
-def create_bookings():
+@declare("bookings", body=BookingInput, answer=[BookingOut, BookingList], status=201,
+         errors=("NotFound", "Conflict"), says="The booking (single form) or {bookings: [...]} (sessions form)",
+         description="Paid from the customer's package that expires first (or `entitlement_id`) unless "
+                     "`use_package` is false; members-only services always need a package.")
+def create_bookings(body: BookingInput):
     """Book one session, or several at once (all or none); paid from a package unless use_package is false."""
-    body = json_body()
-    customer_id = read_id(body.get("customer_id"), "customer_id")
-    requests = _session_requests(body)
-    entitlement_id = read_id(body.get("entitlement_id"), "entitlement_id", required=False)
-    use_package = body.get("use_package", True)
-    if not isinstance(use_package, bool):
-        raise ValidationFailed("use_package must be true or false", field="use_package")
     session = db.session()
-    customer = accounts.customer_by_shopify_id(session, g.shop.id, customer_id, create=True)
-    booked = bookings.book_sessions(session, g.shop.id, customer, requests, actor=staff_actor(), now=utc_now(),
-                                    use_package=use_package, entitlement_id=entitlement_id)
+    customer = accounts.customer_by_shopify_id(session, g.shop.id, body.customer_id, create=True)
+    booked = bookings.book_sessions(session, g.shop.id, customer, body.requests(), actor=staff_actor(),
+                                    now=utc_now(), use_package=body.use_package, entitlement_id=body.entitlement_id)
     zone, progress = accounts.shop_zone(session, g.shop.id), {}
     items = [booking_json(session, booking, zone, progress) for booking in booked]
     session.commit()
-    return jsonify({"bookings": items} if "sessions" in body else items[0]), 201
+    return jsonify({"bookings": items} if body.sessions is not None else items[0]), 201
 
 
 def _changed(booking: Booking):
@@ -155,34 +264,36 @@ def _changed(booking: Booking):
     return jsonify(body)
 
 
-@bp.post("/bookings/<int:booking_id>/cancel")
+@bp.post("/bookings/<id:booking_id>/cancel")
 @shop_required
+@declare("bookings", answer=BookingOut, errors=("NotFound", "Conflict"), says="The booking as it is now")
 def cancel_booking(booking_id: int):
     """Cancel: the credit comes back before the cutoff; after it, the plan's late-cancel rule applies."""
     return _changed(bookings.cancel_booking(db.session(), g.shop.id, booking_id, actor=staff_actor(),
                                             now=utc_now()))
 
 
-@bp.post("/bookings/<int:booking_id>/reschedule")
+@bp.post("/bookings/<id:booking_id>/reschedule")
 @shop_required
-def reschedule_booking(booking_id: int):
+@declare("bookings", body=Reschedule, answer=BookingOut, errors=("NotFound", "Conflict"),
+         says="The booking as it is now")
+def reschedule_booking(booking_id: int, body: Reschedule):
     """Move a session to a new start (and optionally another resource), keeping its credit."""
-    body = json_body()
-    starts_at = read_instant(body.get("starts_at"), "starts_at")
-    resource_id = read_id(body.get("resource_id"), "resource_id", required=False)
-    return _changed(bookings.reschedule_booking(db.session(), g.shop.id, booking_id, starts_at, actor=staff_actor(),
-                                                now=utc_now(), resource_id=resource_id))
+    return _changed(bookings.reschedule_booking(db.session(), g.shop.id, booking_id, body.starts_at,
+                                                actor=staff_actor(), now=utc_now(), resource_id=body.resource_id))
 
 
-@bp.post("/bookings/<int:booking_id>/no-show")
+@bp.post("/bookings/<id:booking_id>/no-show")
 @shop_required
+@declare("bookings", answer=BookingOut, errors=("NotFound", "Conflict"), says="The booking as it is now")
 def mark_no_show(booking_id: int):
     """The customer did not come: the plan's no-show rule decides what happens to the credit."""
     return _changed(bookings.mark_no_show(db.session(), g.shop.id, booking_id, actor=staff_actor(), now=utc_now()))
 
 
-@bp.post("/bookings/<int:booking_id>/complete")
+@bp.post("/bookings/<id:booking_id>/complete")
 @shop_required
+@declare("bookings", answer=BookingOut, errors=("NotFound", "Conflict"), says="The booking as it is now")
 def complete_booking(booking_id: int):
     """The session took place."""
     return _changed(bookings.mark_completed(db.session(), g.shop.id, booking_id, actor=staff_actor(),

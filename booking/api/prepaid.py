@@ -5,6 +5,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from flask import g, jsonify
+from pydantic import Field
 
 import db
 from booking import accounts, prepaid
@@ -13,10 +14,44 @@ from booking.api.variants import shopify_client, shopify_edge
 from booking.errors import NotFound
 from booking.models import Plan
 from booking.order_facts import GiftCardFacts
+from endpoints import declare
+from endpoints.models import Answer
 from shopify_app.auth import shop_required
 from shopify_app.queries import GIFT_CARD
 
 GIFT_CARD_SCOPES = {"read_gift_cards", "write_gift_cards"}
+
+
+class GiftCardOut(Answer):
+    """What Shopify last said about the card; never its code."""
+
+    gift_card_id: str
+    last_characters: str | None
+    balance: str | None
+    currency: str | None
+    expires_on: date | None
+    enabled: bool
+    balance_seen_at: datetime | None
+
+
+class PrepaidBalance(Answer):
+    id: int
+    plan_id: int | None
+    title: str | None
+    amount: str
+    currency: str | None
+    order_id: str
+    gift_card: GiftCardOut | None
+
+
+class PrepaidBalanceList(Answer):
+    prepaid_balances: list[PrepaidBalance]
+
+
+class GiftCardRefresh(Answer):
+    gift_card: GiftCardOut | None
+    refreshed: bool
+    reason: str | None = Field(description="Why Shopify was not asked, when it was not")
 
 
 def card_json(card) -> dict | None:
@@ -35,8 +70,10 @@ def balance_json(session, row, card) -> dict:
             "gift_card": card_json(card)}
 
 
-@bp.get("/customers/<int:customer_id>/prepaid-balances")
+@bp.get("/customers/<id:customer_id>/prepaid-balances")
 @shop_required
+@declare("prepaid balances", answer=PrepaidBalanceList,
+         says="The balances (empty for a customer Packbook has not seen)")
 def customer_prepaid_balances(customer_id: int):
     """A customer's prepaid balances and each card's last-known balance (and when it was seen)."""
     session = db.session()
@@ -48,9 +85,11 @@ def customer_prepaid_balances(customer_id: int):
     return jsonify(prepaid_balances=[balance_json(session, row, card) for row, card in rows])
 
 
-@bp.post("/prepaid-balances/<int:balance_id>/refresh")
+@bp.post("/prepaid-balances/<id:balance_id>/refresh")
 @shop_required
 @shopify_edge
+@declare("prepaid balances", answer=GiftCardRefresh, errors=("NotFound", "ShopifyUnavailable"),
+         says="The card as now known")
 def refresh_prepaid_balance(balance_id: int):
     """Read the card's balance from Shopify now where read_gift_cards is granted; else the last known one."""
     session = db.session()

@@ -4,16 +4,87 @@ from __future__ import annotations
 import functools
 import logging
 
-from flask import g, jsonify, request
+from typing import Literal
+
+from flask import g, jsonify
+from pydantic import Field
 
 import db
 from booking import variants
-from booking.api import bp, json_body
+from booking.api import bp
+from endpoints import declare
+from endpoints.fields import shopify_id, text, whole
+from endpoints.models import Answer, Body
 from shopify_app.auth import settings, shop_required
 from shopify_app.client import ShopifyClient
 from shopify_app.errors import ShopifyError
 
 log = logging.getLogger(__name__)
+VariantId = shopify_id("ProductVariant")
+NUMERIC_ID = {"type": "string", "pattern": "^[0-9]{1,19}$", "example": "44012345678901",
+              "description": "Numeric Shopify id as a string (ids exceed 2^53)"}
+
+
+class PlanVariantInput(Body):
+    """Which Shopify variant grants the plan, and how many packages each item bought grants."""
+
+    variant_id: VariantId
+    units_per_item: whole(1, 1000) = Field(1, description="Packages granted per item bought")
+
+    model_config = {"json_schema_extra": {"example": {"variant_id": "gid://shopify/ProductVariant/44012345678901"}}}
+
+
+class VariantPath(Body):
+    variant_id: VariantId
+
+
+class ProductQuery(Body):
+    query: text(200, min_length=0) | None = Field(
+        None, description="Shopify search syntax, e.g. `yoga` or `status:active`; empty lists the most recently "
+                          "changed products")
+    after: text(1000, min_length=0) | None = Field(None, description="page_info.end_cursor of the previous page")
+
+
+class PlanVariant(Answer):
+    id: int
+    plan_id: int
+    variant_id: str = Field(json_schema_extra=NUMERIC_ID)
+    variant_gid: str = Field(examples=["gid://shopify/ProductVariant/44012345678901"])
+    units_per_item: int
+    title: str | None = Field(description="The variant's title in Shopify; null once deleted there")
+    product_title: str | None
+
+
+class PlanVariantList(Answer):
+    variants: list[PlanVariant]
+
+
+class ShopifyVariant(Answer):
+    id: str = Field(json_schema_extra=NUMERIC_ID)
+    gid: str
+    title: str
+    sku: str | None
+    price: str | None = Field(description="Shopify's decimal string")
+    mapped_plan_id: int | None = Field(description="The plan this variant grants in this shop")
+
+
+class ShopifyProduct(Answer):
+    id: str = Field(json_schema_extra=NUMERIC_ID)
+    gid: str
+    title: str
+    status: Literal["ACTIVE", "ARCHIVED", "DRAFT", "UNLISTED"]
+    image_url: str | None
+    variants: list[ShopifyVariant]
+
+
+class PageInfo(Answer):
+    has_next_page: bool
+    end_cursor: str | None
+
+
+class ProductPage(Answer):
+    products: list[ShopifyProduct]
+    page_info: PageInfo
 
 
 def shopify_client() -> ShopifyClient:
@@ -58,31 +129,40 @@ def variant_json(variant: dict, mapped: dict[str, int]) -> dict:
             "price": variant.get("price"), "mapped_plan_id": mapped.get(variant_id)}
 
 
-@bp.get("/plans/<int:plan_id>/variants")
+@bp.get("/plans/<id:plan_id>/variants")
 @shop_required
 @shopify_edge
+@declare("catalog", answer=PlanVariantList, errors=("NotFound", "ShopifyUnavailable"), says="The mappings",
+         description="Archived plans answer too. A variant deleted in Shopify has null titles.")
 def list_plan_variants(plan_id: int):
-    """The variants that grant this plan, titled as Shopify has them now."""
+    """The Shopify variants that grant the plan, titled as Shopify has them now."""
     with shopify_client() as shopify:
         mappings = variants.list_variants(db.session(), g.shop.id, plan_id, shopify=shopify)
     return jsonify(variants=[mapping_json(m) for m in mappings])
 
 
-@bp.post("/plans/<int:plan_id>/variants")
+@bp.post("/plans/<id:plan_id>/variants")
 @shop_required
 @shopify_edge
-def map_plan_variant(plan_id: int):
-    """Make a Shopify variant grant this plan; 201 with the mapping."""
+@declare("catalog", body=PlanVariantInput, answer=PlanVariant, status=201,
+         errors=("NotFound", "Conflict", "ShopifyUnavailable"), says="The mapping",
+         description="The variant must exist in the shop (else 422 on `variant_id`). A variant grants at most one "
+                     "plan per shop: mapping it again, to this plan or another, is a 409 `variant_already_mapped` "
+                     "naming the plan that has it (delete that mapping first).")
+def map_plan_variant(plan_id: int, body: PlanVariantInput):
+    """Make a Shopify variant grant the plan."""
     with shopify_client() as shopify:
-        mapping = variants.map_variant(db.session(), g.shop.id, plan_id, json_body(), shopify=shopify)
+        mapping = variants.map_variant(db.session(), g.shop.id, plan_id, body.variant_id, body.units_per_item,
+                                       shopify=shopify)
     db.session().commit()
     return jsonify(mapping_json(mapping)), 201
 
 
-@bp.delete("/plans/<int:plan_id>/variants/<variant_id>")
+@bp.delete("/plans/<id:plan_id>/variants/<variant_id>")
 @shop_required
+@declare("catalog", path=VariantPath, errors=("NotFound",), status=204, says="Removed")
 def unmap_plan_variant(plan_id: int, variant_id: str):
-    """Stop the variant granting this plan; packages already sold stay."""
+    """Stop the variant granting the plan; packages already sold stay."""
     variants.unmap_variant(db.session(), g.shop.id, plan_id, variant_id)
     db.session().commit()
     return "", 204
@@ -91,10 +171,11 @@ def unmap_plan_variant(plan_id: int, variant_id: str):
 @bp.get("/shopify/products")
 @shop_required
 @shopify_edge
-def search_shopify_products():
-    """The product picker: a page of the shop's products, each variant marked with the plan it grants."""
+@declare("catalog", query=ProductQuery, answer=ProductPage, errors=("ShopifyUnavailable",),
+         says="A page of products; each variant says which plan it grants here")
+def search_shopify_products(query: ProductQuery):
+    """Search the shop's products for the variant picker (20 a page)."""
     with shopify_client() as shopify:
-        page = variants.search_products(db.session(), g.shop.id, request.args.get("query"),
-                                        request.args.get("after"), shopify=shopify)
+        page = variants.search_products(db.session(), g.shop.id, query.query, query.after, shopify=shopify)
     return jsonify(products=[product_json(p, page.mapped) for p in page.products],
                    page_info={"has_next_page": page.has_next_page, "end_cursor": page.end_cursor})

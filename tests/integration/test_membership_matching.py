@@ -12,7 +12,7 @@ from sqlalchemy import select
 from booking import bookings
 from booking.errors import NotEligible
 from booking.models import Plan, PlanSellingPlan, PlanVariant
-from booking.rules.plan_input import terms_from_api
+from booking.api.plans import terms_from_body
 from booking.records import Customer, Membership
 from booking.bookings import SessionRequest
 from db import utcnow
@@ -39,7 +39,7 @@ def line(variant="1", product="2", selling_plan="3") -> dict:
 
 
 def second_membership_plan(db_session, spa, title="Silver membership") -> Plan:
-    terms = terms_from_api({"title": title, "unit": "unlimited", "validity_months": 1})
+    terms = terms_from_body({"title": title, "unit": "unlimited", "validity_months": 1})
     plan = Plan(shop_id=spa.shop.id, title=title, terms=terms.to_json(), kind="membership")
     db_session.add(plan)
     db_session.flush()

@@ -12,7 +12,7 @@ from booking import accounts, bookings
 from booking.errors import NotEligible
 from booking.memberships import add_period
 from booking.models import Plan, PlanVariant
-from booking.rules.plan_input import terms_from_api
+from booking.api.plans import terms_from_body
 from booking.records import ActivityLog, Customer, Entitlement, Membership
 from booking.bookings import SessionRequest
 from db import utcnow
@@ -26,7 +26,7 @@ MEMBER_VARIANT, MEMBER_LINE, CONTRACT = 888001, 666001, 7103183873
 
 def membership_spa(db_session, *, tag=None):
     spa = make_spa(db_session, service={"name": "Members' sauna", "members_only": True})
-    terms = terms_from_api({"title": "Gold membership", "unit": "sessions", "quantity": 4,
+    terms = terms_from_body({"title": "Gold membership", "unit": "sessions", "quantity": 4,
                                 "service_ids": [spa.service.id], "validity_months": 1})
     plan = Plan(shop_id=spa.shop.id, title=terms.title, terms=terms.to_json(), kind="membership", member_tag=tag)
     db_session.add(plan)

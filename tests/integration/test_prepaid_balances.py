@@ -9,7 +9,7 @@ import responses
 from sqlalchemy import select
 
 from booking.models import Plan, PlanVariant
-from booking.rules.plan_input import terms_from_api
+from booking.api.plans import terms_from_body
 from booking.records import Entitlement, GiftCard, PrepaidBalance
 from tests.integration.test_purchases import ORDER_ID, paid_order
 from tests.support.booking import make_spa
@@ -22,7 +22,7 @@ CARD_LINE, CARD_VARIANT = 555001, 777001
 
 def prepaid_spa(db_session):
     spa = make_spa(db_session)
-    terms = terms_from_api({"title": "$100 spa balance", "unit": "money", "quantity": 100, "currency": "USD"})
+    terms = terms_from_body({"title": "$100 spa balance", "unit": "money", "quantity": 100, "currency": "USD"})
     plan = Plan(shop_id=spa.shop.id, title=terms.title, terms=terms.to_json(), kind="prepaid_balance")
     db_session.add(plan)
     db_session.flush()

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from booking.accounts import assign_plan, booking_settings
 from booking.models import Plan, Resource, Service
-from booking.rules.plan_input import terms_from_api
+from booking.api.plans import terms_from_body
 from booking.records import Customer
 from tests.support.factories import make_shop
 
@@ -41,7 +41,7 @@ def make_resource(session, shop, services, **overrides) -> Resource:
 
 def make_plan(session, shop, **api_body) -> Plan:
     body = {"title": "5x massage", "unit": "sessions", "quantity": 5, **api_body}
-    terms = terms_from_api(body)
+    terms = terms_from_body(body)
     plan = Plan(shop_id=shop.id, title=terms.title, terms=terms.to_json())
     session.add(plan)
     session.flush()

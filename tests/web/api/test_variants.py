@@ -224,7 +224,7 @@ def test_a_mapping_race_lost_at_the_unique_constraint_is_a_conflict_not_a_500(db
     monkeypatch.setattr(variants, "_refuse_if_mapped", lambda *args: next(checks)(*args))
 
     with pytest.raises(VariantAlreadyMapped, match="Yoga 10"):
-        variants.map_variant(db_session, shop.id, pilates.id, {"variant_id": 123}, shopify=FoundVariant())
+        variants.map_variant(db_session, shop.id, pilates.id, "123", 1, shopify=FoundVariant())
 
     assert [row.plan_id for row in db_session.query(PlanVariant)] == [yoga.id]  # the session is still usable
 

@@ -1,0 +1,134 @@
+"""@declare: a route's one declaration of what it takes and answers, checked on every request.
+
+    @bp.post("/services")
+    @shop_required
+    @declare("catalog", body=ServiceInput, answer=Service, status=201, errors=("NotFound",))
+    def create_service(body: ServiceInput): ...
+
+The view receives the parsed `body`, `query` and path values; a bad one never reaches it (422 naming the field).
+The summary in the OpenAPI document is the view's docstring's first line.
+"""
+from __future__ import annotations
+
+import functools
+import json
+from dataclasses import dataclass
+
+from flask import request
+from pydantic import BaseModel, ValidationError
+from werkzeug.routing import BaseConverter
+from werkzeug.routing import ValidationError as NotThisRoute
+
+from endpoints.errors import InvalidInput
+from endpoints.fields import MAX_ID
+
+# Error answers an operation may document besides 401 and 422, by name (components.responses in the document).
+ERROR_STATUS = {"Unauthorized": 401, "NotFound": 404, "Conflict": 409, "Invalid": 422, "ShopifyUnavailable": 502}
+MAX_DEPTH = 64  # JSON nesting; Python's parser would recurse until it failed
+
+
+@dataclass(frozen=True)
+class Declaration:
+    tag: str
+    summary: str
+    description: str | None
+    answer: object  # a pydantic model, a list of them (one of), dict (free-form JSON) or None (no body)
+    status: int
+    says: str
+    body: type[BaseModel] | None
+    body_required: bool
+    query: type[BaseModel] | None
+    path: type[BaseModel] | None
+    errors: tuple[str, ...]
+    public: bool
+
+
+def declare(tag: str, *, answer=None, status: int = 200, says: str = "OK", body: type[BaseModel] | None = None,
+            body_required: bool = True, query: type[BaseModel] | None = None, path: type[BaseModel] | None = None,
+            errors: tuple[str, ...] = (), public: bool = False, description: str | None = None):
+    """Declare a route; see the module docstring. `errors` names the error answers it may give."""
+    def decorate(view):
+        declaration = Declaration(tag, (view.__doc__ or "").strip().splitlines()[0].strip(), description, answer,
+                                  status, says, body, body_required, query, path, tuple(errors), public)
+
+        @functools.wraps(view)
+        def checked(*args, **kwargs):
+            if path is not None:
+                kwargs.update(validate(path, {name: kwargs[name] for name in path.model_fields}).model_dump())
+            if query is not None:
+                kwargs["query"] = validate(query, _query_values())
+            if body is not None:
+                kwargs["body"] = read_body(body, required=body_required)
+            return view(*args, **kwargs)
+
+        checked.declaration = declaration
+        return checked
+
+    return decorate
+
+
+def declaration_of(view) -> Declaration | None:
+    """The declaration under any decorators that kept __wrapped__ (functools.wraps)."""
+    while view is not None:
+        if hasattr(view, "declaration"):
+            return view.declaration
+        view = getattr(view, "__wrapped__", None)
+    return None
+
+
+def read_body(model: type[BaseModel], *, required: bool = True) -> BaseModel:
+    raw = request.get_data(cache=True)
+    if not raw.strip() and not required:
+        return model()
+    data = _json(raw) if request.is_json else None
+    if not isinstance(data, dict):
+        raise InvalidInput("body", "body must be a JSON object, sent with Content-Type: application/json")
+    return validate(model, data)
+
+
+def _json(raw: bytes):
+    try:
+        data = json.loads(raw)
+    except (ValueError, RecursionError):
+        return None
+    return data if _depth(data) <= MAX_DEPTH else None
+
+
+def _depth(value, level: int = 0) -> int:
+    # Iterative enough for MAX_DEPTH: it stops descending once past the limit.
+    if level > MAX_DEPTH or not isinstance(value, (dict, list)):
+        return level
+    children = value.values() if isinstance(value, dict) else value
+    return max((_depth(child, level + 1) for child in children), default=level + 1)
+
+
+def _query_values() -> dict:
+    values = {}
+    for name, given in request.args.lists():
+        if len(given) > 1:
+            raise InvalidInput(name, f"{name} must be given once")
+        values[name] = given[0]
+    return values
+
+
+def validate(model: type[BaseModel], data: dict) -> BaseModel:
+    """The model, or InvalidInput naming the first bad field."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidInput.from_pydantic(exc) from None
+
+
+class IdConverter(BaseConverter):
+    """`<id:name>`: a database id, 1 to 2^63-1; anything else is not a route (404), never a database error."""
+
+    regex = r"[1-9][0-9]{0,18}"
+
+    def to_python(self, value: str) -> int:
+        number = int(value)
+        if number > MAX_ID:
+            raise NotThisRoute()
+        return number
+
+    def to_url(self, value) -> str:
+        return str(int(value))
