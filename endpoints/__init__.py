@@ -8,15 +8,16 @@ from __future__ import annotations
 
 from flask import Flask, jsonify
 
-from endpoints.declare import Declaration, IdConverter, declare, declaration_of
+from endpoints.declare import Declaration, IdConverter, SmallIdConverter, declare, declaration_of
 from endpoints.errors import InvalidInput
 
 __all__ = ["Declaration", "InvalidInput", "declaration_of", "declare", "init_app"]
 
 
 def init_app(app: Flask) -> None:
-    """The `id` path converter and the 422 answer; call before the blueprints are registered."""
+    """The `id` and `small_id` path converters and the 422 answer; call before the blueprints are registered."""
     app.url_map.converters["id"] = IdConverter
+    app.url_map.converters["small_id"] = SmallIdConverter
     app.register_error_handler(InvalidInput, _invalid_input)
 
 

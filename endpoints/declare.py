@@ -17,10 +17,9 @@ from dataclasses import dataclass
 from flask import request
 from pydantic import BaseModel, ValidationError
 from werkzeug.routing import BaseConverter
-from werkzeug.routing import ValidationError as NotThisRoute
 
 from endpoints.errors import InvalidInput
-from endpoints.fields import MAX_ID
+from endpoints.fields import MAX_ID, MAX_SMALL_ID
 
 # Error answers an operation may document besides 401 and 422, by name (components.responses in the document).
 ERROR_STATUS = {"Unauthorized": 401, "NotFound": 404, "Conflict": 409, "Invalid": 422, "ShopifyUnavailable": 502}
@@ -56,7 +55,7 @@ def declare(tag: str, *, answer=None, status: int = 200, says: str = "OK", body:
             if path is not None:
                 kwargs.update(validate(path, {name: kwargs[name] for name in path.model_fields}).model_dump())
             if query is not None:
-                kwargs["query"] = validate(query, _query_values())
+                kwargs["query"] = validate(query, _query_values(), root="query")
             if body is not None:
                 kwargs["body"] = read_body(body, required=body_required)
             return view(*args, **kwargs)
@@ -105,30 +104,51 @@ def _depth(value, level: int = 0) -> int:
 def _query_values() -> dict:
     values = {}
     for name, given in request.args.lists():
+        if not name:
+            raise InvalidInput("query", "the query string has a parameter without a name")
         if len(given) > 1:
             raise InvalidInput(name, f"{name} must be given once")
         values[name] = given[0]
     return values
 
 
-def validate(model: type[BaseModel], data: dict) -> BaseModel:
-    """The model, or InvalidInput naming the first bad field."""
+def validate(model: type[BaseModel], data: dict, *, root: str = "body") -> BaseModel:
+    """The model, or InvalidInput naming the first bad field (`root` when the fault is the whole input)."""
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise InvalidInput.from_pydantic(exc) from None
+        raise InvalidInput.from_pydantic(exc, root=root) from None
+
+
+def digits_up_to(maximum: int) -> str:
+    """A regex for the numbers 1..maximum without leading zeros, so a larger one matches no route (a plain 404)."""
+    top = str(maximum)
+    options = [f"[1-9][0-9]{{0,{len(top) - 2}}}"] if len(top) > 1 else []
+    for i, digit in enumerate(top):
+        low = "1" if i == 0 else "0"
+        if int(digit) > int(low):
+            rest = len(top) - i - 1
+            options.append(f"{top[:i]}[{low}-{int(digit) - 1}]" + (f"[0-9]{{{rest}}}" if rest else ""))
+    options.append(top)
+    return "(?:" + "|".join(options) + ")"
 
 
 class IdConverter(BaseConverter):
-    """`<id:name>`: a database id, 1 to 2^63-1; anything else is not a route (404), never a database error."""
+    """`<id:name>`: a bigint row id or a Shopify id, 1 to 2^63-1; anything else matches no route (404), never
+    reaching the database."""
 
-    regex = r"[1-9][0-9]{0,18}"
+    regex = digits_up_to(MAX_ID)
+    schema = {"type": "integer", "format": "int64", "minimum": 1, "maximum": MAX_ID}
 
     def to_python(self, value: str) -> int:
-        number = int(value)
-        if number > MAX_ID:
-            raise NotThisRoute()
-        return number
+        return int(value)
 
     def to_url(self, value) -> str:
         return str(int(value))
+
+
+class SmallIdConverter(IdConverter):
+    """`<small_id:name>`: the id of something merchants configure (service, resource, plan), 1 to 2^31-1."""
+
+    regex = digits_up_to(MAX_SMALL_ID)
+    schema = {"type": "integer", "format": "int32", "minimum": 1, "maximum": MAX_SMALL_ID}

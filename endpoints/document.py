@@ -12,13 +12,12 @@ from flask import Flask
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from endpoints.declare import ERROR_STATUS, Declaration, declaration_of
+from endpoints.declare import ERROR_STATUS, Declaration, IdConverter, SmallIdConverter, declaration_of
 from endpoints.fields import text
 
 REF = "#/components/schemas/{model}"
 _PATH_PARAMETER = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>")
-PATH_SCHEMAS = {"id": {"type": "integer", "format": "int64", "minimum": 1, "maximum": 2**63 - 1},
-                None: {"type": "string", "minLength": 1}}
+PATH_SCHEMAS = {"id": IdConverter.schema, "small_id": SmallIdConverter.schema, None: {"type": "string", "minLength": 1}}
 
 
 class Error(BaseModel):
@@ -64,6 +63,8 @@ def _operation(rule, declared: Declaration) -> dict:
         operation["requestBody"] = {"required": declared.body_required,
                                     "content": {"application/json": {"schema": _ref(declared.body)}}}
     errors = list(declared.errors)
+    if "<" in rule.rule:
+        errors.append("NotFound")  # any path value can miss: out of range, or not this shop's
     if not declared.public:
         errors.insert(0, "Unauthorized")
     else:

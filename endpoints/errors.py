@@ -40,22 +40,25 @@ class InvalidInput(Exception):
         return {"error": self.message, "code": "invalid", "field": self.field}
 
     @classmethod
-    def from_pydantic(cls, exc: ValidationError, *, prefix: str = "") -> InvalidInput:
+    def from_pydantic(cls, exc: ValidationError, *, root: str = "body") -> InvalidInput:
         """The first error only: a form fixes one field at a time, and pydantic reports in field order."""
         first = exc.errors(include_url=False, include_input=False)[0]
-        field = field_path(first["loc"], prefix)
+        field = field_path(first["loc"])
+        if not field:
+            unnamed = first["type"] == "extra_forbidden"
+            return cls(root, f"{root} has a field without a name" if unnamed else f"{root} {_predicate(first)}")
         return cls(field, f"{field} {_predicate(first)}")
 
 
-def field_path(loc: tuple, prefix: str = "") -> str:
-    """('sessions', 1, 'starts_at') -> "sessions[1].starts_at"; an error about the whole body -> "body"."""
-    path = prefix
+def field_path(loc: tuple) -> str:
+    """('sessions', 1, 'starts_at') -> "sessions[1].starts_at"; an error about the whole input -> ""."""
+    path = ""
     for part in loc:
         if isinstance(part, int):
             path += f"[{part}]"
         elif part != "[key]":  # a dict key's own error names the key, which is already in the path
             path += f".{part}" if path else str(part)
-    return path or "body"
+    return path
 
 
 def _predicate(error: dict) -> str:

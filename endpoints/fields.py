@@ -18,6 +18,7 @@ from pydantic_core import PydanticCustomError
 from endpoints.errors import OWN
 
 MAX_ID = 2**63 - 1  # PostgreSQL's bigint
+MAX_SMALL_ID = 2**31 - 1  # PostgreSQL's integer
 FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)  # dates outside are typos, and overflow on arithmetic
 MAX_AMOUNT = Decimal("9999999999.99")  # Numeric(12, 2), the narrowest amount column
 _DIGITS = re.compile(r"[0-9]{1,19}")
@@ -61,14 +62,18 @@ def whole(minimum: int, maximum: int, **schema):
     return value_type(int, parse, {"type": "integer", "minimum": minimum, "maximum": maximum, **schema})
 
 
-def _id(value):
-    number = _whole(value, digits=True)
-    if number is None or not 0 < number <= MAX_ID:
-        raise refuse("must be a positive whole number (an id)")
-    return number
+def id_type(maximum: int, fmt: str):
+    """A positive id up to `maximum`: what the column that holds it can store (a larger one would be a 500)."""
+    def parse(value):
+        number = _whole(value, digits=True)
+        if number is None or not 0 < number <= maximum:
+            raise refuse("must be a positive whole number (an id)")
+        return number
+    return value_type(int, parse, {"type": "integer", "format": fmt, "minimum": 1, "maximum": maximum})
 
 
-Id = value_type(int, _id, {"type": "integer", "format": "int64", "minimum": 1, "maximum": MAX_ID})
+Id = id_type(MAX_ID, "int64")  # rows keyed by bigint, and Shopify's own ids
+SmallId = id_type(MAX_SMALL_ID, "int32")  # what merchants configure: services, resources, plans
 
 
 # --- decimals ---

@@ -143,7 +143,8 @@ def _flatten_query(params: Mapping[str, str | list[str]]) -> dict[str, str | lis
 
 def sign_app_proxy(pairs: Sequence[tuple[str, str]], secret: str) -> str:
     """The hex `signature` Shopify would add to an app proxy request with these params."""
-    message = _app_proxy_message(pairs).encode("utf-8")
+    # surrogatepass: a lone surrogate in a hostile query string signs (and so fails to match) instead of raising.
+    message = _app_proxy_message(pairs).encode("utf-8", "surrogatepass")
     return hmac.new(secret.encode("utf-8"), message, hashlib.sha256).hexdigest()
 
 
@@ -189,7 +190,7 @@ def _refuse_repeated_params(pairs: list[tuple[str, str]]) -> None:
 
 def _same_hex(given: str, expected: str) -> bool:
     # Bytes, because compare_digest refuses non-ASCII str and `given` is attacker-supplied.
-    return hmac.compare_digest(given.encode("utf-8"), expected.encode("ascii"))
+    return hmac.compare_digest(given.encode("utf-8", "surrogatepass"), expected.encode("ascii"))
 
 
 def _app_proxy_request(query: dict[str, str], now: float, max_skew: int) -> AppProxyRequest:

@@ -18,7 +18,7 @@ from booking.api import bp, staff_actor, utc_now
 from booking.errors import NotFound
 from booking.records import Entitlement, LedgerEntry
 from endpoints import declare
-from endpoints.fields import Id, decimal, text
+from endpoints.fields import SmallId, decimal, text
 from endpoints.models import Answer, Body
 from shopify_app.auth import shop_required
 
@@ -29,7 +29,7 @@ Reason = text(2000)
 class Assignment(Body):
     """Give a customer a plan by hand."""
 
-    plan_id: Id
+    plan_id: SmallId
 
     model_config = {"json_schema_extra": {"example": {"plan_id": 3}}}
 
@@ -39,7 +39,7 @@ class Adjustment(Body):
 
     delta: decimal(-MAX_DELTA, MAX_DELTA, what="a change in the package's unit")
     reason: Reason
-    service_id: Id | None = Field(None, description="Which service, for fixed-service plans")
+    service_id: SmallId | None = Field(None, description="Which service, for fixed-service plans")
 
     model_config = {"json_schema_extra": {"example": {"delta": 1, "reason": "client was ill"}}}
 

@@ -19,7 +19,7 @@ from booking.errors import NotFound
 from booking.models import Service
 from booking.records import BOOKING_STATUSES, Booking, Customer, Entitlement
 from endpoints import InvalidInput, declare
-from endpoints.fields import Flag, Id, Instant, InstantOrDay
+from endpoints.fields import Flag, Id, Instant, InstantOrDay, SmallId
 from endpoints.models import Answer, Body
 from shopify_app.auth import shop_required
 
@@ -28,8 +28,8 @@ MAX_LISTED = 500
 
 
 class AvailabilityQuery(Body):
-    service_id: Id = Field(description="The service")
-    resource_id: Id | None = Field(None, description="Only this resource")
+    service_id: SmallId = Field(description="The service")
+    resource_id: SmallId | None = Field(None, description="Only this resource")
     from_: InstantOrDay = Field(alias="from", description="Start of the range")
     to: InstantOrDay = Field(description="End of the range (exclusive; at most 62 days after from)")
 
@@ -37,15 +37,15 @@ class AvailabilityQuery(Body):
 class BookingsQuery(Body):
     from_: InstantOrDay | None = Field(None, alias="from", description="Bookings ending after this")
     to: InstantOrDay | None = Field(None, description="Bookings starting before this")
-    resource_id: Id | None = Field(None, description="Only this resource's")
+    resource_id: SmallId | None = Field(None, description="Only this resource's")
     customer_id: Id | None = Field(None, description="Only this Shopify customer's")
 
 
 class SessionInput(Body):
     """One session to book: which service, with whom, when."""
 
-    service_id: Id
-    resource_id: Id
+    service_id: SmallId
+    resource_id: SmallId
     starts_at: Instant
 
     def request(self) -> SessionRequest:
@@ -56,8 +56,8 @@ class BookingInput(Body):
     """Book one session (service_id, resource_id, starts_at) or several at once (sessions): all or none."""
 
     customer_id: Id = Field(description="Shopify customer id; created when new")
-    service_id: Id | None = None
-    resource_id: Id | None = None
+    service_id: SmallId | None = None
+    resource_id: SmallId | None = None
     starts_at: Instant | None = None
     sessions: list[SessionInput] | None = Field(
         None, min_length=1, max_length=MAX_SESSIONS,
@@ -91,7 +91,7 @@ class Reschedule(Body):
     """A new start, and optionally another resource; the credit stays."""
 
     starts_at: Instant
-    resource_id: Id | None = None
+    resource_id: SmallId | None = None
 
     model_config = {"json_schema_extra": {"example": {"starts_at": "2026-12-02T11:00:00+01:00"}}}
 

@@ -23,7 +23,7 @@ from booking.rules.hours import DAY_NAMES
 from booking.rules.plans import PlanTerms, Validity, Windows
 from endpoints import InvalidInput, declare
 from endpoints.declare import validate
-from endpoints.fields import (Currency, Day, Flag, Id, decimal, parse_time_of_day, refuse, text, value_type,
+from endpoints.fields import (Currency, Day, Flag, SmallId, decimal, parse_time_of_day, refuse, text, value_type,
                               whole)
 from endpoints.models import Answer, Body, patch_of
 from shopify_app.auth import shop_required
@@ -88,7 +88,7 @@ class WindowsInput(Body):
 class FixedService(Body):
     """One service of a fixed mix and how many sessions of it the plan grants."""
 
-    service_id: Id
+    service_id: SmallId
     quantity: whole(1, 1000)
 
 
@@ -107,10 +107,10 @@ class PlanInput(Body):
     quantity: Quantity | None = Field(None, description="What the plan grants; left out for unlimited and "
                                                         "fixed-service plans")
     currency: Currency | None = Field(None, description="Required for money plans")
-    service_ids: list[Id] | None = Field(None, min_length=1, max_length=500,
+    service_ids: list[SmallId] | None = Field(None, min_length=1, max_length=500,
                                          description="The services it pays for; null or absent = any service")
     fixed_services: list[FixedService] | None = Field(None, min_length=1, max_length=100)
-    resource_id: Id | None = Field(None, description="Only with this resource")
+    resource_id: SmallId | None = Field(None, description="Only with this resource")
     validity_days: whole(1, 36500) | None = None
     validity_months: whole(1, 1200) | None = None
     expires_on: Day | None = Field(None, description="Set at most one of validity_days, validity_months, "
@@ -121,7 +121,7 @@ class PlanInput(Body):
     not_for_sale: Flag = Field(False, description="Only staff can assign it")
     member_tag: text(255, min_length=0) | None = Field(
         None, description="Membership plans: a customer tag that makes a member (e.g. member-gold)")
-    unlocks_service_ids: list[Id] | None = Field(
+    unlocks_service_ids: list[SmallId] | None = Field(
         None, max_length=500, description="Membership plans: the members-only services a member may book; "
                                           "null or absent = every members-only service")
 
@@ -343,7 +343,7 @@ def create_plan(body: PlanInput):
     return saved(plan_json(plan_catalog.create_plan(db.session(), g.shop.id, body.choice())), 201)
 
 
-@bp.get("/plans/<id:plan_id>")
+@bp.get("/plans/<small_id:plan_id>")
 @shop_required
 @declare("catalog", answer=PlanOut, errors=("NotFound",), says="The plan")
 def get_plan(plan_id: int):
@@ -351,7 +351,7 @@ def get_plan(plan_id: int):
     return jsonify(plan_json(plan_catalog.get_plan(db.session(), g.shop.id, plan_id)))
 
 
-@bp.patch("/plans/<id:plan_id>")
+@bp.patch("/plans/<small_id:plan_id>")
 @shop_required
 @declare("catalog", body=PlanPatch, answer=PlanOut, errors=("NotFound",), says="The changed plan",
          description="New terms apply to future purchases only (sold packages keep theirs). A key sent replaces "
@@ -368,7 +368,7 @@ def update_plan(plan_id: int, body: PlanPatch):
                                                     sent=frozenset(sent))))
 
 
-@bp.delete("/plans/<id:plan_id>")
+@bp.delete("/plans/<small_id:plan_id>")
 @shop_required
 @declare("catalog", errors=("NotFound",), status=204, says="Archived")
 def archive_plan(plan_id: int):

@@ -14,7 +14,7 @@ from booking.api.services import Name, archived, saved
 from booking.models import Resource
 from booking.rules.hours import DAY_NAMES
 from endpoints import declare
-from endpoints.fields import Id, Instant, parse_time_of_day, refuse, text, value_type
+from endpoints.fields import Instant, SmallId, parse_time_of_day, refuse, text, value_type
 from endpoints.models import Answer, Body, patch_of
 from shopify_app.auth import shop_required
 
@@ -54,7 +54,7 @@ class ResourceInput(Body):
     """A member of staff or a room; days missing from weekly_hours are closed."""
 
     name: Name
-    service_ids: list[Id] = Field(default_factory=list, max_length=500,
+    service_ids: list[SmallId] = Field(default_factory=list, max_length=500,
                                   description="The shop's services it performs")
     weekly_hours: WeeklyHours = Field(default_factory=dict,
                                       description="Spans per day (mon..sun) in shop time; a missing day is closed")
@@ -121,7 +121,7 @@ def create_resource(body: ResourceInput):
     return saved(resource_json(catalog.create_resource(db.session(), g.shop.id, values)), 201)
 
 
-@bp.get("/resources/<id:resource_id>")
+@bp.get("/resources/<small_id:resource_id>")
 @shop_required
 @declare("catalog", answer=ResourceOut, errors=("NotFound",), says="The resource")
 def get_resource(resource_id: int):
@@ -129,7 +129,7 @@ def get_resource(resource_id: int):
     return jsonify(resource_json(catalog.get_resource(db.session(), g.shop.id, resource_id)))
 
 
-@bp.patch("/resources/<id:resource_id>")
+@bp.patch("/resources/<small_id:resource_id>")
 @shop_required
 @declare("catalog", body=ResourcePatch, answer=ResourceOut, errors=("NotFound",), says="The changed resource")
 def update_resource(resource_id: int, body: ResourcePatch):
@@ -138,7 +138,7 @@ def update_resource(resource_id: int, body: ResourcePatch):
     return saved(resource_json(catalog.update_resource(db.session(), g.shop.id, resource_id, values)))
 
 
-@bp.delete("/resources/<id:resource_id>")
+@bp.delete("/resources/<small_id:resource_id>")
 @shop_required
 @declare("catalog", errors=("NotFound",), status=204, says="Archived")
 def archive_resource(resource_id: int):

@@ -45,7 +45,7 @@ def selling_plan_json(row) -> dict:
             "selling_plan_gid": selling_plans.SELLING_PLAN_GID + row.selling_plan_id, "name": row.name}
 
 
-@bp.get("/plans/<id:plan_id>/selling-plans")
+@bp.get("/plans/<small_id:plan_id>/selling-plans")
 @shop_required
 @declare("catalog", answer=PlanSellingPlanList, errors=("NotFound",), says="The mappings")
 def list_plan_selling_plans(plan_id: int):
@@ -54,7 +54,7 @@ def list_plan_selling_plans(plan_id: int):
     return jsonify(selling_plans=[selling_plan_json(row) for row in rows])
 
 
-@bp.post("/plans/<id:plan_id>/selling-plans")
+@bp.post("/plans/<small_id:plan_id>/selling-plans")
 @shop_required
 @shopify_edge
 @declare("catalog", body=PlanSellingPlanInput, answer=PlanSellingPlan, status=201,
@@ -72,7 +72,7 @@ def map_plan_selling_plan(plan_id: int, body: PlanSellingPlanInput):
     return jsonify(selling_plan_json(row)), 201
 
 
-@bp.delete("/plans/<id:plan_id>/selling-plans/<selling_plan_id>")
+@bp.delete("/plans/<small_id:plan_id>/selling-plans/<selling_plan_id>")
 @shop_required
 @declare("catalog", path=SellingPlanPath, errors=("NotFound",), status=204, says="Removed")
 def unmap_plan_selling_plan(plan_id: int, selling_plan_id: str):

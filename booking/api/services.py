@@ -102,7 +102,7 @@ def create_service(body: ServiceInput):
     return saved(service_json(service), 201)
 
 
-@bp.get("/services/<id:service_id>")
+@bp.get("/services/<small_id:service_id>")
 @shop_required
 @declare("catalog", answer=ServiceOut, errors=("NotFound",), says="The service")
 def get_service(service_id: int):
@@ -110,7 +110,7 @@ def get_service(service_id: int):
     return jsonify(service_json(catalog.get_service(db.session(), g.shop.id, service_id)))
 
 
-@bp.patch("/services/<id:service_id>")
+@bp.patch("/services/<small_id:service_id>")
 @shop_required
 @declare("catalog", body=ServicePatch, answer=ServiceOut, errors=("NotFound",), says="The changed service")
 def update_service(service_id: int, body: ServicePatch):
@@ -120,7 +120,7 @@ def update_service(service_id: int, body: ServicePatch):
     return saved(service_json(service))
 
 
-@bp.delete("/services/<id:service_id>")
+@bp.delete("/services/<small_id:service_id>")
 @shop_required
 @declare("catalog", errors=("NotFound",), status=204, says="Archived")
 def archive_service(service_id: int):

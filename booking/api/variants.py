@@ -129,7 +129,7 @@ def variant_json(variant: dict, mapped: dict[str, int]) -> dict:
             "price": variant.get("price"), "mapped_plan_id": mapped.get(variant_id)}
 
 
-@bp.get("/plans/<id:plan_id>/variants")
+@bp.get("/plans/<small_id:plan_id>/variants")
 @shop_required
 @shopify_edge
 @declare("catalog", answer=PlanVariantList, errors=("NotFound", "ShopifyUnavailable"), says="The mappings",
@@ -141,7 +141,7 @@ def list_plan_variants(plan_id: int):
     return jsonify(variants=[mapping_json(m) for m in mappings])
 
 
-@bp.post("/plans/<id:plan_id>/variants")
+@bp.post("/plans/<small_id:plan_id>/variants")
 @shop_required
 @shopify_edge
 @declare("catalog", body=PlanVariantInput, answer=PlanVariant, status=201,
@@ -158,7 +158,7 @@ def map_plan_variant(plan_id: int, body: PlanVariantInput):
     return jsonify(mapping_json(mapping)), 201
 
 
-@bp.delete("/plans/<id:plan_id>/variants/<variant_id>")
+@bp.delete("/plans/<small_id:plan_id>/variants/<variant_id>")
 @shop_required
 @declare("catalog", path=VariantPath, errors=("NotFound",), status=204, says="Removed")
 def unmap_plan_variant(plan_id: int, variant_id: str):

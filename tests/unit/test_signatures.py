@@ -560,3 +560,9 @@ def test_flipping_any_signed_value_breaks_the_signature(extras, data):
     # Appending a character changes the signed string's length, so the message must differ.
     pairs[index] = (key, value + data.draw(st.characters(), label="appended"))
     assert refusal(pairs) == "mismatch"
+
+
+def test_a_lone_surrogate_anywhere_in_a_proxy_query_is_refused_not_raised():
+    pairs = signed(fresh_pairs())
+    assert refusal([*pairs[:-1], ("extra", "\ud800"), pairs[-1]]) == "mismatch"
+    assert refusal([*pairs[:-1], ("signature", "\udfff" * 64)]) == "mismatch"

@@ -5,10 +5,15 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from decimal import Decimal
 
+import re
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from pydantic import Field, ValidationError
 
 from endpoints import InvalidInput
+from endpoints.declare import digits_up_to
 from endpoints.fields import (Currency, Day, Flag, Id, Instant, InstantOrDay, Money, QueryFlag, shopify_id, text,
                               whole)
 from endpoints.models import Body, patch_of
@@ -86,3 +91,18 @@ def test_a_patch_keeps_the_bounds_and_tells_unset_from_null():
     with pytest.raises(ValidationError):
         Patch.model_validate({"count": 11})
     assert "default" not in Patch.model_json_schema()["properties"]["count"]
+
+
+def test_a_field_without_a_name_is_named_as_the_whole_input():
+    with pytest.raises(ValidationError) as caught:
+        Sample.model_validate({"": 1})
+    error = InvalidInput.from_pydantic(caught.value, root="query")
+    assert (error.field, error.message) == ("query", "query has a field without a name")
+
+
+@given(maximum=st.integers(1, 2**63), near=st.integers(-12, 12), anywhere=st.integers(-10, 2**64))
+def test_an_id_route_matches_exactly_the_numbers_its_column_can_hold(maximum, near, anywhere):
+    pattern = re.compile(digits_up_to(maximum))
+    for number in (maximum + near, anywhere, near):
+        assert bool(pattern.fullmatch(str(number))) == (1 <= number <= maximum), number
+        assert pattern.fullmatch("0" + str(abs(number))) is None  # one spelling per id
