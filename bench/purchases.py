@@ -36,7 +36,7 @@ sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != 
 
 from booking.accounts import booking_settings  # noqa: E402
 from booking.models import Plan, PlanVariant, Resource, Service  # noqa: E402
-from booking.api.plans import terms_from_body
+from booking.api.plan_body import terms_from_body
 from shopify_app.models import Shop  # noqa: E402
 from shopify_app.signatures import sign_webhook  # noqa: E402
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from booking import memberships
 from booking.accounts import assign_plan, booking_settings
 from booking.models import Plan, Resource, Service
-from booking.api.plans import terms_from_body
+from booking.api.plan_body import terms_from_body
 from booking.records import Customer
 from db import utcnow
 from shopify_app.models import Shop

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from booking import bookings
 from booking.errors import NotEligible
 from booking.models import Plan, PlanSellingPlan, PlanVariant
-from booking.api.plans import terms_from_body
+from booking.api.plan_body import terms_from_body
 from booking.records import Customer, Membership
 from booking.bookings import SessionRequest
 from db import utcnow

@@ -12,7 +12,7 @@ from booking import accounts, bookings
 from booking.errors import NotEligible
 from booking.memberships import add_period
 from booking.models import Plan, PlanVariant
-from booking.api.plans import terms_from_body
+from booking.api.plan_body import terms_from_body
 from booking.records import ActivityLog, Customer, Entitlement, Membership
 from booking.bookings import SessionRequest
 from db import utcnow

@@ -9,7 +9,7 @@ import responses
 from sqlalchemy import select
 
 from booking.models import Plan, PlanVariant
-from booking.api.plans import terms_from_body
+from booking.api.plan_body import terms_from_body
 from booking.records import Entitlement, GiftCard, PrepaidBalance
 from tests.integration.test_purchases import ORDER_ID, paid_order
 from tests.support.booking import make_spa

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from booking.accounts import assign_plan, booking_settings
 from booking.models import Plan, Resource, Service
-from booking.api.plans import terms_from_body
+from booking.api.plan_body import terms_from_body
 from booking.records import Customer
 from tests.support.factories import make_shop
 

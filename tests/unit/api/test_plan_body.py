@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from booking.api.plans import terms_from_body
+from booking.api.plan_body import terms_from_body
 from booking.rules.plans import PlanTerms, Validity, Windows
 from endpoints import InvalidInput
 
