@@ -19,10 +19,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from booking.accounts import booking_settings, entitlement_state, lock_entitlement, write_entry
+from booking.errors import (BeyondHorizon, ClosedDay, CutoffPassed, DuplicateSession, InThePast, InvalidTransition,
+                            NotEligible, NotFound, NotPerformed, OffGrid, OutsideHours, OutsidePackageWindow,
+                            SlotUnavailable, TooShortNotice, ValidationFailed)
 from booking.rules.availability import (HoursException, Occupancy, Slot, SlotRequest, WeeklyHours, compute_slots,
-                                  working_intervals)
-from booking.errors import (CutoffPassed, InvalidTransition, NotEligible, NotFound, OutsidePackageWindow,
-                            SlotUnavailable, ValidationFailed)
+                                        local_midnight, why_not_offered, working_intervals)
 from booking.rules.ledger import (EntitlementState, cancellation_entry, check_redeemable, choose_entitlement,
                             no_show_entry, redemption_entry)
 from booking.memberships import is_member
@@ -100,24 +101,46 @@ def _occupancies(session: Session, resource_id: int, start: datetime, end: datet
 def resource_slots(session: Session, resource: Resource, service: Service, settings: BookingSettings,
                    start: datetime, end: datetime, now: datetime, *, staff: bool = False,
                    extra: list[Occupancy] = (), exclude_booking_id: int | None = None) -> list[Slot]:
-    """Open slots for one service on one resource within [start, end)."""
+    """Open slots for one service on one resource starting within [start, end) and ending by `end`."""
     zone = ZoneInfo(settings.timezone)
-    exceptions = [HoursException(x.starts_at, x.ends_at, x.kind) for x in resource.exceptions]
-    open_time = working_intervals(WeeklyHours.from_json(resource.weekly_hours), exceptions, zone, start, end)
+    # From the first day's local midnight: the day's grid starts at its opening, whatever `start` is.
+    day_start = min(start, local_midnight(start.astimezone(zone).date(), zone))
+    open_time = _open_time(resource, zone, day_start, end)
     margin = timedelta(minutes=service.buffer_before_minutes + service.buffer_after_minutes + 24 * 60)
-    occupied = _occupancies(session, resource.id, start - margin, end + margin, now, exclude_booking_id)
-    return compute_slots(open_time, occupied + list(extra), _slot_request(service, settings, staff=staff),
-                         now=now, zone=zone)
+    occupied = _occupancies(session, resource.id, day_start - margin, end + margin, now, exclude_booking_id)
+    slots = compute_slots(open_time, occupied + list(extra), _slot_request(service, settings, staff=staff),
+                          now=now, zone=zone)
+    return [slot for slot in slots if slot.start >= start]
+
+
+def _open_time(resource: Resource, zone: ZoneInfo, start: datetime, end: datetime):
+    exceptions = [HoursException(x.starts_at, x.ends_at, x.kind) for x in resource.exceptions]
+    return working_intervals(WeeklyHours.from_json(resource.weekly_hours), exceptions, zone, start, end)
+
+
+REFUSALS = {"in_the_past": InThePast, "short_notice": TooShortNotice, "beyond_horizon": BeyondHorizon,
+            "closed": ClosedDay, "outside_hours": OutsideHours, "off_grid": OffGrid}
 
 
 def _require_slot(session, resource, service, settings, starts_at, now, *, staff, extra=(), exclude=None) -> Slot:
-    day_start = starts_at - timedelta(days=1)
-    slots = resource_slots(session, resource, service, settings, day_start, starts_at + timedelta(days=1), now,
-                           staff=staff, extra=list(extra), exclude_booking_id=exclude)
-    for slot in slots:
+    """The slot at `starts_at`, or the refusal that says why it is not offered."""
+    zone = ZoneInfo(settings.timezone)
+    day = starts_at.astimezone(zone).date()
+    day_start, window_end = local_midnight(day, zone), local_midnight(day + timedelta(days=2), zone)
+    for slot in resource_slots(session, resource, service, settings, day_start, window_end, now, staff=staff,
+                               extra=list(extra), exclude_booking_id=exclude):
         if slot.start == starts_at:
             return slot
-    raise SlotUnavailable("slot no longer available")
+    reason = why_not_offered(starts_at, _open_time(resource, zone, day_start, window_end),
+                             _slot_request(service, settings, staff=staff), now=now, zone=zone)
+    if reason is None:
+        raise SlotUnavailable("slot no longer available")
+    raise REFUSALS[reason]()
+
+
+def _performs(resource: Resource, service: Service) -> None:
+    if service.id not in {s.id for s in resource.services}:
+        raise NotPerformed(f"{resource.name} does not perform {service.name}")
 
 
 def _candidate_packages(session: Session, shop_id: int, customer_id: int,
@@ -142,13 +165,13 @@ def book_sessions(session: Session, shop_id: int, customer: Customer, requests: 
     zone = ZoneInfo(settings.timezone)
     resources = _lock_resources(session, shop_id, {r.resource_id for r in requests})
     packages = _candidate_packages(session, shop_id, customer.id, entitlement_id) if use_package else {}
+    _refuse_duplicates(requests)
     group_id = str(uuid.uuid4()) if len(requests) > 1 else None
     booked: list[Booking] = []
     for request in sorted(requests, key=lambda r: r.starts_at):
         service = _load_service(session, shop_id, request.service_id)
         resource = resources[request.resource_id]
-        if service.id not in {s.id for s in resource.services}:
-            raise NotEligible(f"{resource.name} does not perform {service.name}")
+        _performs(resource, service)
         if service.members_only and not is_member(session, shop_id, customer.id, request.starts_at, service.id):
             raise NotEligible(f"{service.name} is for members only")
         pending = [Occupancy(b.starts_at, b.ends_at, timedelta(minutes=service.buffer_before_minutes),
@@ -164,6 +187,15 @@ def book_sessions(session: Session, shop_id: int, customer: Customer, requests: 
             _redeem(session, packages, service, booking, zone, now, actor, entitlement_id)
         booked.append(booking)
     return booked
+
+
+def _refuse_duplicates(requests: list[SessionRequest]) -> None:
+    seen = set()
+    for i, request in enumerate(requests):
+        key = (request.service_id, request.resource_id, request.starts_at)
+        if key in seen:
+            raise DuplicateSession(field=f"sessions[{i}]")
+        seen.add(key)
 
 
 def _new_booking(shop_id, customer, service, resource, starts_at, actor, group_id, source) -> Booking:
@@ -265,6 +297,7 @@ def reschedule_booking(session: Session, shop_id: int, booking_id: int, starts_a
         raise CutoffPassed(f"sessions can be moved until {settings.reschedule_cutoff_hours} hours before they start")
     service = _load_service(session, shop_id, booking.service_id)
     resource = resources[resource_id or booking.resource_id]
+    _performs(resource, service)
     _require_slot(session, resource, service, settings, starts_at, now, staff=staff, exclude=booking.id)
     if booking.entitlement_id:
         _check_package_allows(session, shop_id, booking, service, resource.id, starts_at, settings)

@@ -22,8 +22,54 @@ class BookingError(Exception):
 
 
 class SlotUnavailable(BookingError):
+    """The time is on offer in principle, but taken: by another booking, its buffers, or a full class."""
+
     code = "slot_unavailable"
     default_message = "slot no longer available"
+
+
+class TimeNotOffered(BookingError):
+    """A time the calendar does not offer; the subclass says why, so a form can say it too."""
+
+    code = "time_not_offered"
+    default_message = "that time is not offered"
+
+
+class InThePast(TimeNotOffered):
+    code = "in_the_past"
+    default_message = "that time has already passed"
+
+
+class TooShortNotice(TimeNotOffered):
+    code = "short_notice"
+    default_message = "that time is too soon to book"
+
+
+class BeyondHorizon(TimeNotOffered):
+    code = "beyond_horizon"
+    default_message = "that time is too far ahead to book yet"
+
+
+class ClosedDay(TimeNotOffered):
+    code = "closed"
+    default_message = "closed that day"
+
+
+class OutsideHours(TimeNotOffered):
+    code = "outside_hours"
+    default_message = "the session would not fit inside opening hours"
+
+
+class OffGrid(TimeNotOffered):
+    code = "off_grid"
+    default_message = "sessions start on the calendar's times only"
+
+
+class NotPerformed(BookingError):
+    """The resource does not perform the service (a therapist who does not do Thai massage)."""
+
+    code = "not_performed"
+    default_message = "this resource does not perform that service"
 
 
 class InsufficientCredit(BookingError):
@@ -60,6 +106,14 @@ class NotFound(BookingError):
     code = "not_found"
     status = 404
     default_message = "not found"
+
+
+class DuplicateSession(BookingError):
+    """The same session twice in one request."""
+
+    code = "duplicate_session"
+    status = 422
+    default_message = "this session is listed twice"
 
 
 class ValidationFailed(BookingError):

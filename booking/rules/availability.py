@@ -11,14 +11,15 @@ from __future__ import annotations
 import heapq
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from booking.rules.hours import DAY_NAMES, HoursException, WeeklyHours, local_windows, working_intervals
 from booking.rules.intervals import Interval, as_utc, intersect, merge, normalize_range, overlaps, subtract
 
 __all__ = ["DAY_NAMES", "HoursException", "Interval", "Occupancy", "Slot", "SlotRequest", "WeeklyHours",
-           "compute_slots", "intersect", "local_windows", "merge", "overlaps", "subtract", "working_intervals"]
+           "compute_slots", "day_anchors", "intersect", "local_midnight", "local_windows", "merge", "on_grid",
+           "overlaps", "subtract", "working_intervals"]
 
 ZERO = timedelta(0)
 
@@ -91,9 +92,11 @@ def compute_slots(
 ) -> list[Slot]:
     """The bookable slots, sorted by start, in UTC.
 
-    - Starts sit on a grid anchored at the start of each bookable interval (open time intersected
-      with `windows`), stepping by `request.step` in absolute time, so the repeated hour of a
-      fall-back day is offered twice and a spring-forward day has no phantom hour.
+    - Starts sit on the shop's grid: each local day's grid starts at that day's first open instant
+      (local midnight when open time runs on from the day before) and steps by `request.step` in
+      absolute time, so the repeated hour of a fall-back day is offered twice and a spring-forward
+      day has no phantom hour. The grid never depends on the window asked for, provided `open_time`
+      covers every local day it touches from that day's midnight.
     - The session [start, start + duration) lies inside bookable time; buffers may stick out,
       as they only keep bookings apart.
     - A booking blocks [start - buffer_before, end + buffer_after]. A candidate conflicts with an
@@ -106,29 +109,58 @@ def compute_slots(
 
     `zone` isn't needed to compute (steps are absolute time); format the result with Slot.to_json.
     """
-    bookable = merge(open_time) if windows is None else intersect(open_time, windows)
+    open_time = merge(open_time)
+    bookable = open_time if windows is None else intersect(open_time, windows)
     now = as_utc(now, "now")
     sweep = _Sweep(occupied)
     slots = []
-    for start in _candidate_starts(bookable, request, now + request.min_notice, now + request.horizon):
+    anchors = day_anchors(open_time, zone)
+    for start in _candidate_starts(bookable, anchors, request, now + request.min_notice, now + request.horizon, zone):
         remaining = _remaining_seats(start, request, sweep)
         if remaining > 0:
             slots.append(Slot(start, start + request.duration, remaining))
     return slots
 
 
-def _candidate_starts(
-    bookable: Sequence[Interval], request: SlotRequest, earliest: datetime, latest: datetime
-) -> Iterator[datetime]:
+def local_midnight(day: date, zone: ZoneInfo) -> datetime:
+    """The instant a local day begins, in UTC (a midnight lost to DST resolves to when the clocks jump)."""
+    return datetime.combine(day, time(0), tzinfo=zone).astimezone(timezone.utc)
+
+
+def day_anchors(open_time: Sequence[Interval], zone: ZoneInfo) -> dict[date, datetime]:
+    """Each local day's first open instant: where that day's slot grid starts."""
+    anchors: dict[date, datetime] = {}
+    for interval in open_time:
+        day = interval.start.astimezone(zone).date()
+        while (day_start := local_midnight(day, zone)) < interval.end:
+            anchors.setdefault(day, max(interval.start, day_start))
+            day += timedelta(days=1)
+    return anchors
+
+
+def on_grid(start: datetime, anchors: dict[date, datetime], step: timedelta, zone: ZoneInfo) -> bool:
+    anchor = anchors.get(start.astimezone(zone).date())
+    return anchor is not None and start >= anchor and (start - anchor) % step == ZERO
+
+
+def _candidate_starts(bookable: Sequence[Interval], anchors: dict[date, datetime], request: SlotRequest,
+                      earliest: datetime, latest: datetime, zone: ZoneInfo) -> Iterator[datetime]:
+    step, duration = request.step, request.duration
     for interval in bookable:
-        # Skip to the first grid point at or after `earliest`, keeping the grid where it is.
-        skip = max(0, -((interval.start - earliest) // request.step))
-        start = interval.start + skip * request.step
-        while start + request.duration <= interval.end:
-            if start > latest:
-                return
-            yield start
-            start += request.step
+        day = interval.start.astimezone(zone).date()
+        while (day_start := local_midnight(day, zone)) < interval.end:
+            next_day = day + timedelta(days=1)
+            day_end, anchor = min(local_midnight(next_day, zone), interval.end), anchors.get(day)
+            first = max(interval.start, day_start, earliest)
+            if anchor is not None and first < day_end:
+                # The first grid point at or after `first`, keeping the day's grid where it is.
+                start = anchor + max(0, -((anchor - first) // step)) * step
+                while start < day_end and start + duration <= interval.end:
+                    if start > latest:
+                        return
+                    yield start
+                    start += step
+            day = next_day
 
 
 class _Sweep:
@@ -172,3 +204,27 @@ def _same_class(occupancy: Occupancy, start: datetime, end: datetime, service_id
     """A seat in the very same class session shares the slot instead of blocking it."""
     return service_id is not None and occupancy.service_id == service_id \
         and (occupancy.start, occupancy.end) == (start, end)
+
+
+def why_not_offered(start: datetime, open_time: Sequence[Interval], request: SlotRequest, *, now: datetime,
+                    zone: ZoneInfo) -> str | None:
+    """Why compute_slots would not offer `start`, checked in the order a person would give the reasons:
+    in_the_past, short_notice, beyond_horizon, closed, outside_hours or off_grid. None means the time is
+    on offer in principle, so something occupies it. `open_time` covers start's local day from midnight."""
+    open_time = merge(open_time)
+    now = as_utc(now, "now")
+    if start < now:
+        return "in_the_past"
+    if start < now + request.min_notice:
+        return "short_notice"
+    if start > now + request.horizon:
+        return "beyond_horizon"
+    day = start.astimezone(zone).date()
+    day_span = Interval(local_midnight(day, zone), local_midnight(day + timedelta(days=1), zone))
+    if not intersect(open_time, [day_span]):
+        return "closed"
+    if not any(i.start <= start and start + request.duration <= i.end for i in open_time):
+        return "outside_hours"
+    if not on_grid(start, day_anchors(open_time, zone), request.step, zone):
+        return "off_grid"
+    return None

@@ -374,11 +374,26 @@ def test_horizon_includes_a_start_exactly_at_its_edge():
     assert hours_of(slots) == ["09:00", "09:30", "10:00"]
 
 
-def test_time_off_restarts_the_grid_after_it():
+def test_time_off_keeps_the_days_grid():
+    # Slots run on the grid from the day's opening, so a customer sees the same times whatever the gaps.
     hours = WeeklyHours.from_json({"mon": [["09:00", "12:00"]]})
     time_off = [HoursException(at("2026-01-05 10:00"), at("2026-01-05 10:15"), "closed")]
     open_time = open_between(hours, UTC, "2026-01-05", "2026-01-06", time_off)
-    assert hours_of(slots_for(open_time)) == ["09:00", "10:15", "10:45"]
+    assert hours_of(slots_for(open_time)) == ["09:00", "10:30", "11:00"]
+
+
+def test_the_grid_does_not_depend_on_the_window_asked_for():
+    hours = WeeklyHours.from_json({"mon": [["09:00", "12:00"]]})
+    whole_day = open_between(hours, UTC, "2026-01-05", "2026-01-06")
+    clipped = [i for i in slots_for(whole_day) if i.start >= at("2026-01-05 10:10")]
+    assert hours_of(clipped) == ["10:30", "11:00"]
+
+
+def test_a_late_opening_day_starts_its_own_grid():
+    # Each local day's grid starts at that day's first opening; a 09:10 opening gives 09:10, 09:40, ...
+    hours = WeeklyHours.from_json({"mon": [["09:10", "11:10"]], "tue": [["09:00", "10:00"]]})
+    open_time = open_between(hours, UTC, "2026-01-05", "2026-01-07")
+    assert hours_of(slots_for(open_time)) == ["09:10", "09:40", "10:10", "09:00"]
 
 
 def test_extra_hours_open_a_closed_saturday():
