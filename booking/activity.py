@@ -1,15 +1,16 @@
 """Reading the activity log: a package's history, and the shop's attention list (what a merchant must look at:
-credit refunded after it was used, a membership whose billing failed) until someone marks each item handled."""
+credit refunded after it was used, a membership whose billing failed, a booking stranded outside its resource's
+hours) until someone marks each item handled."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from booking.errors import InvalidTransition, NotFound, ValidationFailed
-from booking.records import ActivityLog, Customer, Entitlement
+from booking.records import ActivityLog, Booking, Customer, Entitlement
 
 MAX_LISTED = 200
 MAX_NOTE = 2000
@@ -17,11 +18,13 @@ MAX_NOTE = 2000
 
 @dataclass(frozen=True)
 class Item:
-    """An activity row with the package and customer it concerns, as the merchant reads them."""
+    """An activity row with the package, booking and customer it concerns, as the merchant reads them."""
 
     row: ActivityLog
+    package_id: int | None
     package_title: str | None
     customer: Customer | None
+    booking: Booking | None = None
 
 
 def attention_list(session: Session, shop_id: int, *, include_resolved: bool = False) -> list[Item]:
@@ -34,7 +37,8 @@ def attention_list(session: Session, shop_id: int, *, include_resolved: bool = F
 
 def package_activity(session: Session, shop_id: int, entitlement_id: int) -> list[Item]:
     """Everything that happened to one package, oldest first."""
-    return _read(session, _items(shop_id).where(ActivityLog.subject_id == entitlement_id)
+    return _read(session, _items(shop_id).where(ActivityLog.subject_type == "entitlement",
+                                                ActivityLog.subject_id == entitlement_id)
                  .order_by(ActivityLog.created_at, ActivityLog.id))
 
 
@@ -55,11 +59,17 @@ def resolve(session: Session, shop_id: int, item_id: int, *, note, actor: str, n
 
 
 def _items(shop_id: int):
-    return (select(ActivityLog, Entitlement.terms, Customer)
-            .outerjoin(Entitlement, Entitlement.id == ActivityLog.subject_id)
-            .outerjoin(Customer, Customer.id == Entitlement.customer_id)
-            .where(ActivityLog.shop_id == shop_id, ActivityLog.subject_type == "entitlement"))
+    # A row is about a package, or about a booking (and through it, the package that paid for it, if any).
+    about_booking = ActivityLog.subject_type == "booking"
+    return (select(ActivityLog, Entitlement.id, Entitlement.terms, Customer, Booking)
+            .outerjoin(Booking, and_(about_booking, Booking.id == ActivityLog.subject_id))
+            .outerjoin(Entitlement, or_(and_(ActivityLog.subject_type == "entitlement",
+                                             Entitlement.id == ActivityLog.subject_id),
+                                        and_(about_booking, Entitlement.id == Booking.entitlement_id)))
+            .outerjoin(Customer, Customer.id == func.coalesce(Booking.customer_id, Entitlement.customer_id))
+            .where(ActivityLog.shop_id == shop_id, ActivityLog.subject_type.in_(("entitlement", "booking"))))
 
 
 def _read(session: Session, query) -> list[Item]:
-    return [Item(row, (terms or {}).get("title"), customer) for row, terms, customer in session.execute(query)]
+    return [Item(row, package_id, (terms or {}).get("title"), customer, booking)
+            for row, package_id, terms, customer, booking in session.execute(query)]

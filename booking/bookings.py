@@ -19,8 +19,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from booking.accounts import booking_settings, entitlement_state, lock_entitlement, write_entry
-from booking.errors import (BeyondHorizon, ClosedDay, CutoffPassed, DuplicateSession, InThePast, InvalidTransition,
-                            NotEligible, NotFound, NotPerformed, OffGrid, OutsideHours, OutsidePackageWindow,
+from booking.errors import (BeyondHorizon, ClosedDay, CutoffPassed, DuplicateSession, EntitlementExpired,
+                            InsufficientCredit, InThePast, InvalidTransition, NotEligible, NotFound, NotPerformed, OffGrid, OutsideHours, OutsidePackageWindow,
                             SlotUnavailable, TooShortNotice, ValidationFailed)
 from booking.rules.availability import (HoursException, Occupancy, Slot, SlotRequest, WeeklyHours, compute_slots,
                                         local_midnight, why_not_offered, working_intervals)
@@ -155,9 +155,14 @@ def _candidate_packages(session: Session, shop_id: int, customer_id: int,
 
 
 def book_sessions(session: Session, shop_id: int, customer: Customer, requests: list[SessionRequest], *,
-                  actor: str, now: datetime, use_package: bool = True, entitlement_id: int | None = None,
+                  actor: str, now: datetime, use_package: bool | None = None, entitlement_id: int | None = None,
                   source: str | None = None) -> list[Booking]:
-    """Book one or several sessions in one step, redeeming credit: all of them or none."""
+    """Book one or several sessions in one step, redeeming credit: all of them or none.
+
+    use_package None (the default) redeems a package that covers the session, or, for a members-only
+    service, books it under the customer's membership when no package covers it: access and allowance are
+    two things. True insists on a package; False books without one."""
+    auto, use_package = use_package is None, use_package is not False
     if not requests:
         raise ValidationFailed("give at least one session", field="sessions")
     staff = actor.startswith("staff")
@@ -172,7 +177,8 @@ def book_sessions(session: Session, shop_id: int, customer: Customer, requests: 
         service = _load_service(session, shop_id, request.service_id)
         resource = resources[request.resource_id]
         _performs(resource, service)
-        if service.members_only and not is_member(session, shop_id, customer.id, request.starts_at, service.id):
+        member = service.members_only and is_member(session, shop_id, customer.id, request.starts_at, service.id)
+        if service.members_only and not member:
             raise NotEligible(f"{service.name} is for members only")
         pending = [Occupancy(b.starts_at, b.ends_at, timedelta(minutes=service.buffer_before_minutes),
                              timedelta(minutes=service.buffer_after_minutes), b.service_id)
@@ -184,7 +190,8 @@ def book_sessions(session: Session, shop_id: int, customer: Customer, requests: 
         session.add(booking)
         _flush_or_slot_taken(session)
         if use_package:
-            _redeem(session, packages, service, booking, zone, now, actor, entitlement_id)
+            _redeem_or_membership(session, packages, service, booking, zone, now, actor, entitlement_id,
+                                  membership_covers=auto and member)
         booked.append(booking)
     return booked
 
@@ -217,6 +224,16 @@ def _flush_or_slot_taken(session: Session) -> None:
         if "ex_bookings_no_overlap" in str(exc.orig):
             raise SlotUnavailable("slot no longer available") from None
         raise
+
+
+def _redeem_or_membership(session, packages, service, booking, zone, now, actor, entitlement_id, *,
+                          membership_covers: bool) -> None:
+    try:
+        _redeem(session, packages, service, booking, zone, now, actor, entitlement_id)
+    except (NotEligible, InsufficientCredit, OutsidePackageWindow, EntitlementExpired):
+        if not membership_covers:
+            raise
+        booking.source = "membership"  # the membership's access covers it; its allowance does not
 
 
 def _redeem(session, packages, service, booking, zone, now, actor, entitlement_id) -> None:

@@ -7,6 +7,7 @@ commits. Rows are archived, never deleted, because bookings and ledger entries s
 from __future__ import annotations
 
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session
 from booking.rules.availability import WeeklyHours
 from booking.errors import NotFound, ValidationFailed
 from booking.models import Resource, ResourceException, Service
+from booking.stranding import refuse_or_flag, stranded_bookings
 
 
 # --- loading the shop's live rows ---
@@ -109,8 +111,12 @@ def create_resource(session: Session, shop_id: int, values: dict) -> Resource:
     return resource
 
 
-def update_resource(session: Session, shop_id: int, resource_id: int, changes: dict) -> Resource:
-    """Change the fields given (validated values); service_ids and exceptions replace the whole list."""
+def update_resource(session: Session, shop_id: int, resource_id: int, changes: dict, *, now: datetime,
+                    zone: ZoneInfo, force: bool = False, actor: str = "staff") -> Resource:
+    """Change the fields given (validated values); service_ids and exceptions replace the whole list.
+
+    A change that leaves confirmed bookings outside the new hours or services is refused listing them
+    (BookingsAffected), unless `force`: then each goes on the attention list."""
     resource = get_resource(session, shop_id, resource_id)
     values = dict(changes)
     if "weekly_hours" in values:
@@ -123,6 +129,7 @@ def update_resource(session: Session, shop_id: int, resource_id: int, changes: d
     for name, value in values.items():
         setattr(resource, name, value)
     session.flush()
+    refuse_or_flag(session, shop_id, stranded_bookings(session, resource, zone, now), force=force, actor=actor)
     return resource
 
 

@@ -72,6 +72,21 @@ class NotPerformed(BookingError):
     default_message = "this resource does not perform that service"
 
 
+class BookingsAffected(BookingError):
+    """A change would leave confirmed bookings outside a resource's hours or services."""
+
+    code = "bookings_affected"
+    default_message = "confirmed bookings fall outside the new hours; move them first, or send force: true"
+
+    def __init__(self, booking_ids: list[int]):
+        super().__init__(f"{len(booking_ids)} confirmed booking(s) would fall outside the new hours or services; "
+                         "move or cancel them first, or send force: true to keep them and flag them for attention")
+        self.booking_ids = booking_ids
+
+    def as_body(self) -> dict:
+        return {**super().as_body(), "booking_ids": self.booking_ids}
+
+
 class InsufficientCredit(BookingError):
     code = "insufficient_credit"
     default_message = "not enough credit left in your package for this booking"
@@ -131,6 +146,20 @@ class VariantAlreadyMapped(BookingError):
 
     code = "variant_already_mapped"
     default_message = "this variant already grants a plan"
+
+
+class NotAssignable(BookingError):
+    """A plan staff cannot assign by hand (a prepaid balance lives on a Shopify gift card)."""
+
+    code = "not_assignable"
+    default_message = "this plan cannot be assigned by hand"
+
+
+class PlanNotForSale(BookingError):
+    """A not-for-sale plan is for staff to assign: no Shopify variant or selling plan may sell it."""
+
+    code = "plan_not_for_sale"
+    default_message = "this plan is not for sale; staff assign it by hand"
 
 
 class SellingPlanAlreadyMapped(BookingError):

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from booking.catalog import live_row
-from booking.errors import NotFound, SellingPlanAlreadyMapped, ValidationFailed
+from booking.errors import NotFound, PlanNotForSale, SellingPlanAlreadyMapped, ValidationFailed
 from booking.models import Plan, PlanSellingPlan, PlanVariant
 from booking.variants import any_plan, numeric_id
 from shopify_app.queries import SELLING_PLAN
@@ -33,6 +33,9 @@ def map_selling_plan(session: Session, shop_id: int, plan_id: int, selling_plan_
 
     The selling plan must exist in the shop."""
     plan = live_row(session, Plan, shop_id, plan_id, "plan")
+    if plan.not_for_sale:
+        raise PlanNotForSale(f"{plan.title} is not for sale: staff assign it by hand, so nothing in Shopify may "
+                             "sell it")
     if plan.kind != "membership":
         raise ValidationFailed("only membership plans take selling plans", field="plan_id")
     _refuse_if_mapped(session, shop_id, selling_plan_id, plan)

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from booking.catalog import live_row
-from booking.errors import NotFound, ValidationFailed, VariantAlreadyMapped
+from booking.errors import NotFound, PlanNotForSale, ValidationFailed, VariantAlreadyMapped
 from booking.models import Plan, PlanVariant
 from shopify_app.queries import (
     PRODUCT_VARIANT,
@@ -71,6 +71,9 @@ def map_variant(session: Session, shop_id: int, plan_id: int, variant_id: str, u
 
     The variant must exist in the shop and grant no plan yet."""
     plan = live_row(session, Plan, shop_id, plan_id, "plan")
+    if plan.not_for_sale:
+        raise PlanNotForSale(f"{plan.title} is not for sale: staff assign it by hand, so nothing in Shopify may "
+                             "sell it")
     _refuse_if_mapped(session, shop_id, variant_id, plan)  # before asking Shopify: no call wasted
     variant = find_variant(shopify, variant_id)
     if variant is None:

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import db
-from booking import accounts
+from booking import accounts, assignments
 from booking.accounts import plain
 from booking.api import bp, staff_actor, utc_now
 from booking.errors import NotFound
@@ -67,7 +67,7 @@ class EntitlementOut(Answer):
     valid_through: date | None = Field(description="The last local day it is valid")
     expires_in_days: int | None = Field(description="Whole local days left; 0 = expires today")
     status: Literal["active", "expired", "revoked"]
-    source: Literal["order", "staff"]
+    source: Literal["order", "staff", "membership"]
 
 
 class EntitlementList(Answer):
@@ -142,14 +142,16 @@ def customer_entitlements(customer_id: int):
 
 @bp.post("/customers/<id:customer_id>/entitlements")
 @shop_required
-@declare("packages", body=Assignment, answer=EntitlementOut, status=201, errors=("NotFound",),
-         says="The new package")
+@declare("packages", body=Assignment, answer=EntitlementOut, status=201, errors=("NotFound", "Conflict"),
+         says="The new package (for a membership: its first period's allowance)",
+         description="A membership plan starts a membership (access and allowance) as a purchase does. A prepaid "
+                     "balance cannot be assigned (409 `not_assignable`): it lives on a Shopify gift card.")
 def assign_plan(customer_id: int, body: Assignment):
     """Assign a plan by hand (not-for-sale plans too); the customer is created from the Shopify id if new."""
     session = db.session()
     customer = accounts.customer_by_shopify_id(session, g.shop.id, customer_id, create=True)
-    entitlement = accounts.assign_plan(session, g.shop.id, customer, body.plan_id, actor=staff_actor(),
-                                       now=utc_now())
+    entitlement = assignments.assign(session, g.shop.id, customer, body.plan_id, actor=staff_actor(),
+                                     now=utc_now())
     body = _present(session, entitlement)
     session.commit()
     return jsonify(body), 201

@@ -38,6 +38,14 @@ class CustomerRef(Answer):
     email: str | None
 
 
+class BookingRef(Answer):
+    id: int
+    starts_at: datetime
+    resource_id: int
+    service_id: int
+    status: str
+
+
 class ActivityItem(Answer):
     id: int
     action: str = Field(examples=["refund"],
@@ -48,7 +56,8 @@ class ActivityItem(Answer):
     after: dict | None
     attention: bool
     created_at: datetime
-    entitlement: PackageRef
+    entitlement: PackageRef | None = Field(description="The package concerned (a booking's: the one that paid)")
+    booking: BookingRef | None = Field(description="The booking concerned, for items about a booking")
     customer: CustomerRef | None
     resolved_at: datetime | None
     resolved_by: str | None
@@ -65,7 +74,11 @@ def item_json(item: activity.Item) -> dict:
         "id": row.id, "action": row.action, "actor": row.actor, "reason": row.reason,
         "before": row.before, "after": row.after, "attention": row.attention,
         "created_at": row.created_at.isoformat(),
-        "entitlement": {"id": row.subject_id, "title": item.package_title},
+        "entitlement": None if item.package_id is None else {"id": item.package_id, "title": item.package_title},
+        "booking": None if item.booking is None else {
+            "id": item.booking.id, "starts_at": item.booking.starts_at.isoformat(),
+            "resource_id": item.booking.resource_id, "service_id": item.booking.service_id,
+            "status": item.booking.status},
         "customer": None if customer is None else {"id": customer.shopify_customer_id, "email": customer.email},
         "resolved_at": row.resolved_at and row.resolved_at.isoformat(), "resolved_by": row.resolved_by,
         "resolution_note": row.resolution_note,
@@ -76,7 +89,7 @@ def item_json(item: activity.Item) -> dict:
 @shop_required
 @declare("packages", query=AttentionQuery, answer=ActivityList, says="Open items (at most 200)")
 def attention_list(query: AttentionQuery):
-    """What needs the merchant, newest first: credit refunded after it was used, failed membership billing."""
+    """What needs the merchant, newest first: credit refunded after use, failed billing, stranded bookings."""
     items = activity.attention_list(db.session(), g.shop.id, include_resolved=query.include_resolved)
     return jsonify(items=[item_json(item) for item in items])
 

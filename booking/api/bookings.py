@@ -63,7 +63,9 @@ class BookingInput(Body):
         None, min_length=1, max_length=MAX_SESSIONS,
         description="Instead of service_id/resource_id/starts_at, to book several at once")
     entitlement_id: Id | None = Field(None, description="Pay from this package rather than the one expiring first")
-    use_package: Flag = True
+    use_package: Flag | None = Field(
+        None, description="Left out: redeem a package that covers the session, or book a members-only service "
+                          "under the customer's membership. true: a package must pay. false: book without one.")
 
     model_config = {"json_schema_extra": {"example": {
         "customer_id": 7001, "service_id": 1, "resource_id": 2, "starts_at": "2026-12-01T10:00:00+01:00"}}}
@@ -243,7 +245,7 @@ def get_booking(booking_id: int):
 @declare("bookings", body=BookingInput, answer=[BookingOut, BookingList], status=201,
          errors=("NotFound", "Conflict"), says="The booking (single form) or {bookings: [...]} (sessions form)",
          description="Paid from the customer's package that expires first (or `entitlement_id`) unless "
-                     "`use_package` is false; members-only services always need a package.")
+                     "`use_package` is false; a members-only service needs a membership that opens it.")
 def create_bookings(body: BookingInput):
     """Book one session, or several at once (all or none); paid from a package unless use_package is false."""
     session = db.session()

@@ -9,12 +9,13 @@ from pydantic import Field, ValidationInfo, field_validator
 
 import db
 from booking import catalog
-from booking.api import bp, utc_now
+from booking import accounts
+from booking.api import bp, staff_actor, utc_now
 from booking.api.services import Name, archived, saved
 from booking.models import Resource
 from booking.rules.hours import DAY_NAMES
 from endpoints import declare
-from endpoints.fields import Instant, SmallId, parse_time_of_day, refuse, text, value_type
+from endpoints.fields import Flag, Instant, SmallId, parse_time_of_day, refuse, text, value_type
 from endpoints.models import Answer, Body, patch_of
 from shopify_app.auth import shop_required
 
@@ -65,7 +66,12 @@ class ResourceInput(Body):
         "name": "Anna", "service_ids": [1], "weekly_hours": {"mon": [["09:00", "17:00"]]}}}}
 
 
-ResourcePatch = patch_of(ResourceInput, "ResourcePatch", "Change the fields given; lists replace the whole list.")
+class ResourcePatch(patch_of(ResourceInput, "ResourceFields", "A resource's fields, each optional.")):
+    """Change the fields given; lists replace the whole list."""
+
+    force: Flag = Field(False, description="Keep the change even when confirmed bookings fall outside the new "
+                                           "hours or services (409 bookings_affected otherwise); they go on the "
+                                           "attention list")
 
 
 class ExceptionOut(Answer):
@@ -131,11 +137,19 @@ def get_resource(resource_id: int):
 
 @bp.patch("/resources/<small_id:resource_id>")
 @shop_required
-@declare("catalog", body=ResourcePatch, answer=ResourceOut, errors=("NotFound",), says="The changed resource")
+@declare("catalog", body=ResourcePatch, answer=ResourceOut, errors=("NotFound", "Conflict"),
+         says="The changed resource",
+         description="A change that leaves confirmed bookings outside the new hours or services answers 409 "
+                     "`bookings_affected` with their `booking_ids`, unless `force` is true: then each such booking "
+                     "goes on the attention list.")
 def update_resource(resource_id: int, body: ResourcePatch):
     """Change the fields given; service_ids and exceptions replace the whole list."""
-    values = _values(body, body.given())
-    return saved(resource_json(catalog.update_resource(db.session(), g.shop.id, resource_id, values)))
+    session, given = db.session(), body.given()
+    force = given.pop("force", False)
+    resource = catalog.update_resource(session, g.shop.id, resource_id, _values(body, given), now=utc_now(),
+                                       zone=accounts.shop_zone(session, g.shop.id), force=force,
+                                       actor=staff_actor())
+    return saved(resource_json(resource))
 
 
 @bp.delete("/resources/<small_id:resource_id>")

@@ -260,6 +260,8 @@ def adjustment_entry(ent: EntitlementState, delta: Decimal, unit: LedgerUnit, re
         raise ValidationFailed("the adjustment must change a limited balance", field="delta")
     if unit != ent.terms.ledger_unit:
         raise ValidationFailed(f"this package counts {ent.terms.ledger_unit}, not {unit}", field="unit")
+    if unit != "money" and delta != delta.to_integral_value():
+        raise ValidationFailed(f"this package counts whole {unit}: adjust it by a whole number", field="delta")
     if ent.terms.is_fixed and ent.terms.fixed_count(service_id) == 0:
         raise ValidationFailed("say which of the package's services to adjust", field="service_id")
     left = ent.remaining_for(service_id)

@@ -176,3 +176,18 @@ def test_a_query_from_ten_past_offers_the_shops_grid_not_its_own(db_session):
     refusal = _attempt(db_session, lambda: _book(db_session, spa, day + timedelta(hours=10, minutes=10), now,
                                                  "staff:1"))
     assert refusal.code == "off_grid"
+
+
+def test_facing_buffers_do_not_add_up_on_either_database(db_session):
+    # Found by the property test on PostgreSQL: its exclusion constraint compared blocked ranges, so a slot
+    # availability offered (the larger facing buffer wins) was refused at the database.
+    spa = make_spa(db_session, service={"duration_minutes": 15, "buffer_before_minutes": 5,
+                                        "buffer_after_minutes": 10})
+    rules = accounts.booking_settings(db_session, spa.shop.id)
+    rules.slot_interval_minutes, rules.min_notice_minutes = 5, 0
+    now, day = datetime(2026, 11, 30, 8, tzinfo=timezone.utc), datetime(2026, 12, 3, tzinfo=timezone.utc)
+    _book(db_session, spa, day + timedelta(hours=10), now, "staff:1")
+    offered = [s.start for s in _offered(db_session, spa, day + timedelta(hours=10), day + timedelta(hours=11),
+                                         now, True)]
+    assert offered[0] == day + timedelta(hours=10, minutes=25)  # 10:15 + the larger buffer (10 min)
+    assert _book(db_session, spa, offered[0], now, "staff:1").starts_at == offered[0]

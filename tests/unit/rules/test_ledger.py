@@ -478,3 +478,18 @@ def test_cancelling_every_booking_before_the_cutoff_restores_exactly_what_was_re
     restored = balance(e for e in sim.ent.entries if e.kind == "restore")
     assert restored == redeemed
     assert (sim.ent.remaining, sim.ent.used) == (before, 0)
+
+
+@pytest.mark.parametrize(("unit", "quantity", "delta", "accepted"), [
+    ("sessions", Decimal(5), Decimal("0.5"), False), ("sessions", Decimal(5), Decimal("-1.5"), False),
+    ("sessions", Decimal(5), Decimal(1), True), ("minutes", Decimal(300), Decimal("7.5"), False),
+    ("minutes", Decimal(300), Decimal(-30), True), ("money", Decimal(100), Decimal("12.50"), True),
+])
+def test_an_adjustment_follows_the_packages_unit(unit, quantity, delta, accepted):
+    ent = make_entitlement(make_terms(unit=unit, quantity=quantity, currency="EUR" if unit == "money" else None))
+    if accepted:
+        assert adjustment_entry(ent, delta, unit, "correction").quantity == delta
+    else:
+        with pytest.raises(ValidationFailed) as refused:
+            adjustment_entry(ent, delta, unit, "correction")
+        assert refused.value.field == "delta"
