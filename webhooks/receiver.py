@@ -15,6 +15,7 @@ from db import utcnow
 from shopify_app.shop_domain import InvalidShopDomain, sanitize_shop
 from shopify_app.signatures import InvalidSignature, verify_webhook
 from webhooks.models import EventStatus, WebhookEvent
+from webhooks.payloads import UnusablePayload, check_payload
 from webhooks.queue import QueueUnavailable, get_queue
 
 log = logging.getLogger(__name__)
@@ -86,8 +87,13 @@ def parse_delivery(body: bytes) -> Delivery:
     event_id = _header("Event-Id") or webhook_id
     if not event_id or len(event_id) > 255:
         raise MalformedDelivery("X-Shopify-Event-Id", "X-Shopify-Event-Id (or X-Shopify-Webhook-Id) is missing")
-    return Delivery(shop, topic.strip().lower(), event_id, webhook_id, _header("API-Version"),
-                    _parse_triggered_at(_header("Triggered-At")), _parse_payload(body))
+    topic, payload = topic.strip().lower(), _parse_payload(body)
+    try:
+        check_payload(topic, payload)
+    except UnusablePayload as exc:
+        raise MalformedDelivery(exc.field, exc.message) from None
+    return Delivery(shop, topic, event_id, webhook_id, _header("API-Version"),
+                    _parse_triggered_at(_header("Triggered-At")), payload)
 
 
 def _parse_payload(body: bytes) -> dict:
