@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 import db
 from booking.accounts import packages_for
+from booking.prepaid import prepaid_balances
 from booking.rules.links import InvalidLink, read_customer_link
 from booking.records import Customer
 from db import utcnow
@@ -21,14 +22,21 @@ def customer_home(token: str):
         link = read_customer_link(current_app.config["SECRET_KEY"], token)
     except InvalidLink as exc:
         return render_template("booking/link_error.html", reason=exc.reason), 403
-    return render_template("booking/customer_home.html", link=link, packages=_packages(link))
+    packages, balances = _holdings(link)
+    return render_template("booking/customer_home.html", link=link, packages=packages, balances=balances)
 
 
-def _packages(link) -> list[dict]:
+def _holdings(link) -> tuple[list[dict], list[dict]]:
+    """Everything the customer holds here: packages (memberships' allowances among them) and prepaid balances."""
     session = db.session()
     shop = session.scalar(select(Shop).where(Shop.domain == link.shop))
     if shop is None or not (link.customer_id or "").isdigit():
-        return []
+        return [], []
     customer = session.scalar(select(Customer).where(Customer.shop_id == shop.id,
                                                      Customer.shopify_customer_id == int(link.customer_id)))
-    return packages_for(session, shop.id, customer, utcnow()) if customer else []
+    if customer is None:
+        return [], []
+    balances = [{"amount": row.amount, "currency": row.currency or "",
+                 "left": card.balance if card else None, "last_characters": card.last_characters if card else None}
+                for row, card in prepaid_balances(session, shop.id, customer)]
+    return packages_for(session, shop.id, customer, utcnow()), balances

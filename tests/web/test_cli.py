@@ -110,3 +110,24 @@ def test_customer_page_lists_the_customers_packages_with_progress(app, client, d
                                CustomerLink(spa.shop.domain, str(spa.customer.shopify_customer_id), None))
     html = client.get(f"/c/{token}").get_data(as_text=True)
     assert "5x massage" in html and "0 of 5 used" in html and "never expires" in html
+
+
+def test_customer_page_lists_prepaid_balances_too(app, client, db_session):
+    from decimal import Decimal
+
+    from booking.records import GiftCard, PrepaidBalance
+    from tests.support.booking import make_spa
+
+    spa = make_spa(db_session)
+    for unit, card_id in ((0, 5550001), (1, None)):
+        db_session.add(PrepaidBalance(shop_id=spa.shop.id, customer_id=spa.customer.id, order_id=820982911946154500,
+                                      line_item_id=466157049, unit_index=unit, amount=Decimal("100.00"),
+                                      currency="USD", gift_card_id=card_id))
+    db_session.add(GiftCard(shop_id=spa.shop.id, gift_card_id=5550001, last_characters="a1b2",
+                            balance=Decimal("42.50"), currency="USD", enabled=True))
+    db_session.commit()
+    token = sign_customer_link(app.config["SECRET_KEY"],
+                               CustomerLink(spa.shop.domain, str(spa.customer.shopify_customer_id), None))
+    html = client.get(f"/c/{token}").get_data(as_text=True)
+    assert "no packages" not in html
+    assert html.count('data-kind="prepaid_balance"') == 2 and "42.50 USD left on gift card ending a1b2" in html
