@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,6 +17,7 @@ from booking.catalog import live_row, live_rows, shop_services
 from booking.errors import ValidationFailed
 from booking.models import Plan, Resource
 from booking.rules.plans import PlanTerms
+from shopify_app.models import Shop
 
 
 @dataclass(frozen=True)
@@ -42,9 +44,10 @@ def get_plan(session: Session, shop_id: int, plan_id: int) -> Plan:
     return live_row(session, Plan, shop_id, plan_id, "plan")
 
 
-def create_plan(session: Session, shop_id: int, choice: PlanChoice) -> Plan:
-    """A package to sell or assign; every id it names must be the shop's own."""
+def create_plan(session: Session, shop_id: int, choice: PlanChoice, *, now: datetime, zone: ZoneInfo) -> Plan:
+    """A package to sell or assign; every id it names must be the shop's own, and it must be usable."""
     _check_ids(session, shop_id, choice, ID_FIELDS)
+    _check_usable(session, shop_id, choice, USABILITY_FIELDS, now, zone)
     plan = Plan(shop_id=shop_id, title=choice.terms.title, terms=choice.terms.to_json(), kind=choice.kind,
                 not_for_sale=choice.not_for_sale, member_tag=choice.member_tag,
                 unlocks_service_ids=_list(choice.unlocks_service_ids))
@@ -53,13 +56,15 @@ def create_plan(session: Session, shop_id: int, choice: PlanChoice) -> Plan:
     return plan
 
 
-def update_plan(session: Session, shop_id: int, plan_id: int, choice: PlanChoice, *, sent: frozenset[str]) -> Plan:
+def update_plan(session: Session, shop_id: int, plan_id: int, choice: PlanChoice, *, sent: frozenset[str],
+                now: datetime, zone: ZoneInfo) -> Plan:
     """New terms for future purchases only: packages already sold keep the terms they were sold under.
 
-    Only the ids in the fields `sent` are checked, so renaming a plan still works after one of its
-    services was archived."""
+    Only the fields `sent` are checked against the shop, so renaming a plan still works after one of its
+    services was archived or its end date passed."""
     plan = get_plan(session, shop_id, plan_id)
     _check_ids(session, shop_id, choice, sent & ID_FIELDS)
+    _check_usable(session, shop_id, choice, sent & USABILITY_FIELDS, now, zone)
     plan.title, plan.terms = choice.terms.title, choice.terms.to_json()
     plan.not_for_sale, plan.member_tag = choice.not_for_sale, choice.member_tag
     plan.unlocks_service_ids = _list(choice.unlocks_service_ids)
@@ -88,6 +93,31 @@ def _check_ids(session: Session, shop_id: int, choice: PlanChoice, fields: froze
                                                          Resource.shop_id == shop_id, Resource.archived_at.is_(None)))
         if found is None:
             raise ValidationFailed(f"no resource {terms.resource_id} in this shop", field="resource_id")
+
+
+USABILITY_FIELDS = frozenset({"resource_id", "service_ids", "fixed_services", "currency", "unit", "expires_on",
+                              "windows"})
+
+
+def _check_usable(session: Session, shop_id: int, choice: PlanChoice, fields: frozenset[str], now: datetime,
+                  zone: ZoneInfo) -> None:
+    """A plan nobody could ever use is refused when saved, naming the field at odds with the shop."""
+    terms, today = choice.terms, now.astimezone(zone).date()
+    if fields & {"resource_id", "service_ids", "fixed_services"} and terms.resource_id is not None \
+            and terms.service_ids is not None:
+        resource = session.get(Resource, terms.resource_id)
+        if resource is not None and not terms.service_ids & {s.id for s in resource.services}:
+            raise ValidationFailed(f"{resource.name} performs none of the plan's services", field="resource_id")
+    shop_currency = session.scalar(select(Shop.currency_code).where(Shop.id == shop_id))
+    if fields & {"currency", "unit"} and terms.unit == "money" and shop_currency \
+            and terms.currency != shop_currency.upper():
+        raise ValidationFailed(f"the shop sells in {shop_currency}; a money plan in {terms.currency} could never "
+                               "pay for a session", field="currency")
+    if "expires_on" in fields and terms.validity.fixed_date is not None and terms.validity.fixed_date < today:
+        raise ValidationFailed("expires_on is already past", field="expires_on")
+    date_to = terms.windows.date_to
+    if "windows" in fields and date_to is not None and date_to < today:
+        raise ValidationFailed("the plan's dates are all past", field="windows.date_to")
 
 
 def _list(ids: tuple[int, ...] | None) -> list[int] | None:

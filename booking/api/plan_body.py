@@ -6,7 +6,7 @@ database.
 """
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Literal
 
@@ -68,6 +68,22 @@ class WindowsInput(Body):
         if date_to and date_from and date_to < date_from:
             raise refuse("must not be before date_from")
         return date_to
+
+    @model_validator(mode="after")
+    def _some_day_allowed(self) -> WindowsInput:
+        """Windows that allow no date at all would make a plan nobody can use."""
+        days = set(self.dates or ())
+        if self.date_from and self.date_to and (self.date_to - self.date_from).days < 7:
+            span = {self.date_from + timedelta(days=n) for n in range((self.date_to - self.date_from).days + 1)}
+            days = days & span if self.dates else span
+        elif self.dates and (self.date_from or self.date_to):
+            days = {d for d in days if (not self.date_from or d >= self.date_from)
+                    and (not self.date_to or d <= self.date_to)}
+            if not days:
+                raise InvalidInput("windows.dates", "none of windows.dates lies between date_from and date_to")
+        if days and self.weekdays is not None and not any(d.weekday() in self.weekdays for d in days):
+            raise InvalidInput("windows.weekdays", "no allowed date falls on these weekdays")
+        return self
 
     def windows(self) -> Windows:
         return Windows(weekdays=None if self.weekdays is None else frozenset(self.weekdays),

@@ -11,7 +11,7 @@ from flask import g, jsonify
 from pydantic import Field
 
 import db
-from booking import plan_catalog
+from booking import accounts, plan_catalog
 from booking.api import bp, utc_now
 from booking.api.plan_body import VALIDITY_FIELDS, PlanInput, PlanPatch
 from booking.api.services import archived, saved
@@ -129,7 +129,10 @@ def list_plans():
 @declare("catalog", body=PlanInput, answer=PlanOut, status=201, says="The new plan, with its id")
 def create_plan(body: PlanInput):
     """Create a plan."""
-    return saved(plan_json(plan_catalog.create_plan(db.session(), g.shop.id, body.choice())), 201)
+    session = db.session()
+    plan = plan_catalog.create_plan(session, g.shop.id, body.choice(), now=utc_now(),
+                                    zone=accounts.shop_zone(session, g.shop.id))
+    return saved(plan_json(plan), 201)
 
 
 @bp.get("/plans/<small_id:plan_id>")
@@ -154,7 +157,8 @@ def update_plan(plan_id: int, body: PlanPatch):
         raise InvalidInput("kind", "a plan's kind cannot change; create a new plan instead")
     merged = validate(PlanInput, merged_plan_body(plan_body(plan), sent))
     return saved(plan_json(plan_catalog.update_plan(session, g.shop.id, plan_id, merged.choice(),
-                                                    sent=frozenset(sent))))
+                                                    sent=frozenset(sent), now=utc_now(),
+                                                    zone=accounts.shop_zone(session, g.shop.id))))
 
 
 @bp.delete("/plans/<small_id:plan_id>")

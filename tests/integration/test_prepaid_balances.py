@@ -92,7 +92,7 @@ def test_a_prepaid_plan_needs_a_money_unit(client, db_session):
     api = shop_api(client, db_session)
     response = api.post("/api/plans", {"title": "Gift", "unit": "sessions", "quantity": 5, "kind": "prepaid_balance"})
     assert (response.status_code, response.get_json()["field"]) == (422, "unit")
-    created = api.post("/api/plans", {"title": "Gift", "unit": "money", "quantity": 50, "currency": "USD",
+    created = api.post("/api/plans", {"title": "Gift", "unit": "money", "quantity": 50, "currency": "GBP",
                                       "kind": "prepaid_balance"})
     assert created.status_code == 201 and created.get_json()["kind"] == "prepaid_balance"
 

@@ -11,7 +11,7 @@ from tests.support.api import a_monday, book, local, make_spa, shop_api
 def test_assigning_a_prepaid_balance_is_refused_saying_why(client, db_session):
     api = shop_api(client, db_session)
     plan = api.created("/api/plans", {"title": "$100 balance", "kind": "prepaid_balance", "unit": "money",
-                                      "quantity": 100, "currency": "USD"})
+                                      "quantity": 100, "currency": "GBP"})
     response = api.post("/api/customers/7001/entitlements", {"plan_id": plan["id"]})
     assert response.status_code == 409 and response.get_json()["code"] == "not_assignable"
     assert "gift card" in response.get_json()["error"]
