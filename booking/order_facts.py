@@ -17,6 +17,14 @@ class OrderLine:
     unit_price: Decimal
     title: str = ""
     gift_card: bool = False
+    discount: Decimal = Decimal(0)  # everything discounted off the whole line, its share of order discounts too
+
+    @property
+    def paid_per_item(self) -> Decimal:
+        """What the customer paid for one item, after discounts (never below zero)."""
+        if self.quantity <= 0:
+            return Decimal(0)
+        return max(Decimal(0), (self.unit_price * self.quantity - self.discount) / self.quantity)
 
 
 @dataclass(frozen=True)

@@ -127,7 +127,7 @@ def _grant_line(session, shop_id, customer, line, variant, facts, now, zone) -> 
         return 0
     unit = dict(shop_id=shop_id, customer_id=customer.id, plan_id=variant.plan_id, terms=terms.to_json(),
                 source="order", order_id=facts.order_id, line_item_id=line.line_item_id,
-                price_paid=(line.unit_price / variant.units_per_item).quantize(Decimal("0.01")),
+                price_paid=(line.paid_per_item / variant.units_per_item).quantize(Decimal("0.01")),
                 currency=facts.currency, starts_at=now, expires_at=terms.validity.expires_at(now, zone),
                 status="active")
     # Every unit in one statement. Units a repeat, an earlier partial grant or a concurrent delivery

@@ -76,6 +76,7 @@ query RecentOrders($query: String!, $first: Int!, $after: String) {
           quantity
           variant { legacyResourceId }
           originalUnitPriceSet { shopMoney { amount } }
+          discountAllocations { allocatedAmountSet { shopMoney { amount } } }
         }
       }
       refunds(first: 50) {

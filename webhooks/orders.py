@@ -34,7 +34,10 @@ def _line(item: dict) -> OrderLine:
     variant = item.get("variant_id")
     return OrderLine(line_item_id=int(item["id"]), variant_id=str(variant) if variant else None,
                                quantity=int(item.get("quantity") or 0), unit_price=_money(item.get("price")),
-                               title=item.get("title") or "", gift_card=bool(item.get("gift_card")))
+                               title=item.get("title") or "", gift_card=bool(item.get("gift_card")),
+                               # Shopify allocates order-level discounts to the lines too.
+                               discount=sum((_money(a.get("amount")) for a in item.get("discount_allocations") or []),
+                                            Decimal(0)))
 
 
 def _money(value) -> Decimal:

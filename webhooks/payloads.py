@@ -42,12 +42,17 @@ class CustomerRef(Payload):
     id: Id | None = None
 
 
+class DiscountAllocation(Payload):
+    amount: Amount
+
+
 class LineItem(Payload):
     id: Id
     variant_id: Id | None = None
     quantity: whole(0, MAX_QUANTITY) = 0
     price: Amount | None = None
     gift_card: bool | None = None
+    discount_allocations: list[DiscountAllocation] = Field(default_factory=list, max_length=100)
 
 
 class Order(Payload):

@@ -57,9 +57,11 @@ def order_facts(node: dict) -> OrderFacts:
 def _line(item: dict) -> OrderLine:
     variant = (item.get("variant") or {}).get("legacyResourceId")
     amount = (((item.get("originalUnitPriceSet") or {}).get("shopMoney") or {}).get("amount")) or "0"
+    discount = sum((Decimal(str(((a.get("allocatedAmountSet") or {}).get("shopMoney") or {}).get("amount") or 0))
+                    for a in item.get("discountAllocations") or []), Decimal(0))
     return OrderLine(line_item_id=_numeric(item["id"]), variant_id=str(variant) if variant else None,
                                quantity=int(item.get("quantity") or 0), unit_price=Decimal(str(amount)),
-                               title=item.get("title") or "")
+                               title=item.get("title") or "", discount=discount)
 
 
 def _search(since: datetime) -> str:

@@ -244,3 +244,24 @@ def test_merging_a_guest_keeps_its_memberships(client, db_session):
     assert customer_for(db_session, spa.shop.id, 42, "merge@example.com").id == known.id
     owners = db_session.scalars(select(Membership.customer_id).where(Membership.shop_id == spa.shop.id)).all()
     assert owners == [known.id]
+
+
+def test_packages_record_what_was_paid_after_line_and_order_discounts(client, db_session):
+    # 2 x 250.00 with 100.00 off the line (a code) and 50.00 of an order discount allocated to it: 175.00 each.
+    spa = mapped_spa(db_session, units_per_item=5)
+    order = paid_order(quantity=2)
+    order["line_items"][0]["discount_allocations"] = [{"amount": "100.00", "discount_application_index": 0},
+                                                      {"amount": "50.00", "discount_application_index": 1}]
+    assert deliver(client, "orders/paid", order, shop=spa.shop.domain).status_code == 200
+    granted = packages(db_session, spa.shop.id)
+    assert len(granted) == 10 and {p.price_paid for p in granted} == {35}  # 175.00 / 5 units an item
+    [row] = accounts.liability(db_session, spa.shop.id, utcnow())
+    assert row["value"] == "350"  # the liability is valued at what was paid, not the list price
+
+
+def test_a_discount_larger_than_the_line_records_nothing_paid_never_a_negative_price(client, db_session):
+    spa = mapped_spa(db_session)
+    order = paid_order(quantity=1)
+    order["line_items"][0]["discount_allocations"] = [{"amount": "300.00"}]
+    deliver(client, "orders/paid", order, shop=spa.shop.domain)
+    assert [p.price_paid for p in packages(db_session, spa.shop.id)] == [0]
