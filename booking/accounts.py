@@ -125,8 +125,8 @@ def adjust(session: Session, shop_id: int, entitlement_id: int, delta: Decimal, 
            service_id: int | None = None) -> LedgerEntry:
     """A manager's correction up or down, with a required reason, kept in the activity log."""
     entitlement = lock_entitlement(session, shop_id, entitlement_id)
-    if entitlement.status == "revoked":
-        raise InvalidTransition("a revoked package can't be adjusted")
+    if entitlement.status != "active":
+        raise InvalidTransition(f"an {entitlement.status} package can't be adjusted")
     state = entitlement_state(session, entitlement)
     entry = adjustment_entry(state, Decimal(delta), state.terms.ledger_unit, reason, service_id=service_id)
     row = write_entry(session, entitlement, entry, actor)

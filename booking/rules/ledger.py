@@ -220,6 +220,8 @@ def _give_back_or_forfeit(ent: EntitlementState, rule: str, redeemed_quantity: D
                           service_id: int | None, booking_id: int | None, at: datetime | None) -> Entry:
     if redeemed_quantity < 0:
         raise ValueError("redeemed_quantity is the positive cost that was redeemed")
+    if ent.status != "active":
+        rule = "forfeit"  # credit never flows back into a revoked or expired package
     quantity = redeemed_quantity if rule == "restore" else Decimal(0)  # see the module docstring on forfeits
     kind = "restore" if rule == "restore" else "forfeit"
     return Entry(kind, quantity, ent.terms.ledger_unit, service_id=service_id, booking_id=booking_id, at=at)

@@ -70,3 +70,49 @@ def test_balance_is_never_negative_always_the_ledger_sum_and_cancelling_restores
         assert after.remaining == before.remaining + redeemed_open  # all sessions are >24 h away
     finally:
         nested.rollback()
+
+
+closing_operations = st.lists(st.one_of(
+    st.tuples(st.just("book"), st.integers(0, len(SLOTS) - 1)),
+    st.tuples(st.just("cancel"), st.integers(0, 20)),
+    st.tuples(st.just("no_show"), st.integers(0, 20)),
+    st.tuples(st.just("adjust"), st.integers(-3, 3)),
+    st.tuples(st.just("revoke"), st.just(0)),
+    st.tuples(st.just("expire"), st.just(0)),
+), max_size=16)
+
+
+def apply_closing(session, spa, package, op, arg):
+    if op == "revoke":
+        accounts.revoke(session, spa.shop.id, package.id, "property test", actor="staff:1")
+    elif op == "expire":
+        package.expires_at = NOW  # lapsed; the workers' sweep writes off what is left
+        accounts.expire_lapsed(session, NOW, shop_id=spa.shop.id)
+    else:
+        apply(session, spa, package, op, arg)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=closing_operations, restore_rules=st.booleans())
+def test_a_revoked_or_expired_package_never_gains_credit(db_session, steps, restore_rules):
+    nested = db_session.begin_nested()
+    try:
+        rules = {"late_cancel": "restore", "no_show": "restore"} if restore_rules else {}
+        spa = make_spa(db_session, plan=rules)
+        package = give_package(db_session, spa)
+        closed_at = None  # the balance when the package stopped being active
+        for op, arg in steps:
+            try:
+                with db_session.begin_nested():
+                    apply_closing(db_session, spa, package, op, arg)
+            except BookingError:
+                pass
+            db_session.refresh(package)
+            remaining = accounts.entitlement_state(db_session, package).remaining
+            assert remaining >= 0 and remaining == ledger_sum(db_session, package.id)
+            if package.status != "active":
+                closed_at = remaining if closed_at is None else closed_at
+                assert remaining <= closed_at, (op, package.status, remaining, closed_at)
+    finally:
+        nested.rollback()
+        db_session.expunge_all()
