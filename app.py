@@ -24,6 +24,7 @@ from webhooks.cli import register as register_webhook_commands
 from webhooks.receiver import MAX_BODY_BYTES
 from webhooks.receiver import bp as webhooks_bp
 from health import bp as health_bp
+from warmup import warm_up
 
 log = logging.getLogger("packbook")
 
@@ -50,6 +51,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     commands.register(app)
     register_webhook_commands(app)
     _announce(app, settings)
+    if not app.config.get("TESTING"):
+        warm_up(app)  # each gunicorn worker builds its app: its first request is then as fast as the tenth
     return app
 
 
