@@ -105,15 +105,16 @@ def resource_slots(session: Session, resource: Resource, service: Service, setti
     zone = ZoneInfo(settings.timezone)
     # From the first day's local midnight: the day's grid starts at its opening, whatever `start` is.
     day_start = min(start, local_midnight(start.astimezone(zone).date(), zone))
-    open_time = _open_time(resource, zone, day_start, end)
+    hours = open_time(resource, zone, day_start, end)
     margin = timedelta(minutes=service.buffer_before_minutes + service.buffer_after_minutes + 24 * 60)
     occupied = _occupancies(session, resource.id, day_start - margin, end + margin, now, exclude_booking_id)
-    slots = compute_slots(open_time, occupied + list(extra), _slot_request(service, settings, staff=staff),
+    slots = compute_slots(hours, occupied + list(extra), _slot_request(service, settings, staff=staff),
                           now=now, zone=zone)
     return [slot for slot in slots if slot.start >= start]
 
 
-def _open_time(resource: Resource, zone: ZoneInfo, start: datetime, end: datetime):
+def open_time(resource: Resource, zone: ZoneInfo, start: datetime, end: datetime):
+    """The resource's open time within [start, end): weekly hours plus extra hours, minus time off."""
     exceptions = [HoursException(x.starts_at, x.ends_at, x.kind) for x in resource.exceptions]
     return working_intervals(WeeklyHours.from_json(resource.weekly_hours), exceptions, zone, start, end)
 
@@ -131,7 +132,7 @@ def _require_slot(session, resource, service, settings, starts_at, now, *, staff
                                extra=list(extra), exclude_booking_id=exclude):
         if slot.start == starts_at:
             return slot
-    reason = why_not_offered(starts_at, _open_time(resource, zone, day_start, window_end),
+    reason = why_not_offered(starts_at, open_time(resource, zone, day_start, window_end),
                              _slot_request(service, settings, staff=staff), now=now, zone=zone)
     if reason is None:
         raise SlotUnavailable("slot no longer available")

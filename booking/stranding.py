@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 from booking.errors import BookingsAffected
 from booking.models import Resource
 from booking.records import ActivityLog, Booking
-from booking.rules.availability import HoursException, WeeklyHours, merge, working_intervals
+from booking.bookings import open_time
+from booking.rules.availability import merge
 
 LIVE = ("confirmed", "held")
 
@@ -25,12 +26,10 @@ def stranded_bookings(session: Session, resource: Resource, zone: ZoneInfo, now:
     if not upcoming:
         return []
     performed = {service.id for service in resource.services}
-    open_time = merge(working_intervals(
-        WeeklyHours.from_json(resource.weekly_hours),
-        [HoursException(x.starts_at, x.ends_at, x.kind) for x in resource.exceptions], zone,
-        upcoming[0].starts_at - timedelta(days=1), max(b.ends_at for b in upcoming) + timedelta(days=1)))
+    hours = merge(open_time(resource, zone, upcoming[0].starts_at - timedelta(days=1),
+                            max(b.ends_at for b in upcoming) + timedelta(days=1)))
     return [b for b in upcoming if b.service_id not in performed or not any(
-        i.start <= b.starts_at and b.ends_at <= i.end for i in open_time)]
+        i.start <= b.starts_at and b.ends_at <= i.end for i in hours)]
 
 
 def refuse_or_flag(session: Session, shop_id: int, stranded: list[Booking], *, force: bool, actor: str) -> None:

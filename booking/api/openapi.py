@@ -41,4 +41,9 @@ def error_texts() -> dict[str, str]:
 @declare("meta", public=True, answer={"type": "object"}, says="This OpenAPI 3.1 document")
 def openapi_json():
     """The OpenAPI 3.1 description of /api; public, since it holds no shop's data."""
-    return jsonify(openapi_document(current_app, prefix="/api/", info=INFO, error_texts=error_texts()))
+    # Built once per app: the routes and their declarations cannot change while it runs.
+    document = current_app.extensions.get("packbook.openapi")
+    if document is None:
+        document = openapi_document(current_app, prefix="/api/", info=INFO, error_texts=error_texts())
+        current_app.extensions["packbook.openapi"] = document
+    return jsonify(document)
