@@ -1,6 +1,6 @@
 """Reading the activity log: a package's history, and the shop's attention list (what a merchant must look at:
 credit refunded after it was used, a membership whose billing failed, a booking stranded outside its resource's
-hours) until someone marks each item handled."""
+hours, a paid order line that could not be granted) until someone marks each item handled."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -10,7 +10,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from booking.errors import InvalidTransition, NotFound, ValidationFailed
-from booking.records import ActivityLog, Booking, Customer, Entitlement
+from booking.records import ActivityLog, Booking, Customer, Entitlement, Order
 
 MAX_LISTED = 200
 MAX_NOTE = 2000
@@ -25,6 +25,7 @@ class Item:
     package_title: str | None
     customer: Customer | None
     booking: Booking | None = None
+    order: Order | None = None
 
 
 def attention_list(session: Session, shop_id: int, *, include_resolved: bool = False) -> list[Item]:
@@ -58,18 +59,25 @@ def resolve(session: Session, shop_id: int, item_id: int, *, note, actor: str, n
     return found[0]
 
 
+SUBJECTS = ("entitlement", "booking", "order")
+
+
 def _items(shop_id: int):
-    # A row is about a package, or about a booking (and through it, the package that paid for it, if any).
+    # A row is about a package, a booking (and through it, the package that paid for it, if any), or an
+    # order (a paid line that could not be granted).
     about_booking = ActivityLog.subject_type == "booking"
-    return (select(ActivityLog, Entitlement.id, Entitlement.terms, Customer, Booking)
+    return (select(ActivityLog, Entitlement.id, Entitlement.terms, Customer, Booking, Order)
             .outerjoin(Booking, and_(about_booking, Booking.id == ActivityLog.subject_id))
+            .outerjoin(Order, and_(ActivityLog.subject_type == "order", Order.id == ActivityLog.subject_id,
+                                   Order.shop_id == shop_id))
             .outerjoin(Entitlement, or_(and_(ActivityLog.subject_type == "entitlement",
                                              Entitlement.id == ActivityLog.subject_id),
                                         and_(about_booking, Entitlement.id == Booking.entitlement_id)))
-            .outerjoin(Customer, Customer.id == func.coalesce(Booking.customer_id, Entitlement.customer_id))
-            .where(ActivityLog.shop_id == shop_id, ActivityLog.subject_type.in_(("entitlement", "booking"))))
+            .outerjoin(Customer, Customer.id == func.coalesce(Booking.customer_id, Entitlement.customer_id,
+                                                              Order.customer_id))
+            .where(ActivityLog.shop_id == shop_id, ActivityLog.subject_type.in_(SUBJECTS)))
 
 
 def _read(session: Session, query) -> list[Item]:
-    return [Item(row, package_id, (terms or {}).get("title"), customer, booking)
-            for row, package_id, terms, customer, booking in session.execute(query)]
+    return [Item(row, package_id, (terms or {}).get("title"), customer, booking, order)
+            for row, package_id, terms, customer, booking, order in session.execute(query)]

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
@@ -21,11 +22,11 @@ from booking.accounts import entitlement_state, log_activity, plain, shop_zone, 
 from booking.customers import customer_for
 from booking.customers import normalize_email as _email
 from booking.rules.ledger import Entry, grant_entries
-from booking.models import PlanVariant
-from booking.order_facts import OrderFacts
-from booking.rules.plans import PlanTerms
+from booking.models import Plan, PlanVariant
+from booking.order_facts import OrderFacts, OrderLine
+from booking.rules.plans import PlanTerms, end_of_local_day
 from booking.prepaid import record_prepaid
-from booking.records import Customer, Entitlement, Order, OrderRefund
+from booking.records import ActivityLog, Customer, Entitlement, Order, OrderRefund
 from db import insert_skipping_duplicates
 
 ALL = "*"
@@ -109,15 +110,64 @@ def grant_for_order(session: Session, shop_id: int, facts: OrderFacts, *, now: d
         variant = recorded.mapping.get(line.variant_id) if line.variant_id else None
         if variant is None:
             continue
-        if variant.plan.kind == "prepaid_balance":
+        zone = zone or shop_zone(session, shop_id)
+        held = why_not_granted(variant.plan, line, now, zone)
+        if held:
+            _hold_line(session, shop_id, order, line, facts.currency, held)
+        elif variant.plan.kind == "prepaid_balance":
             added += record_prepaid(session, shop_id, customer, line, variant, facts)
         elif variant.plan.kind == "membership":
             added += _start_memberships(session, shop_id, customer, line, variant, facts, now)
         else:
-            zone = zone or shop_zone(session, shop_id)
             added += _grant_line(session, shop_id, customer, line, variant, facts, now, zone)
     _apply_refunds(session, shop_id, order, now)
     return added
+
+
+def why_not_granted(plan: Plan, line: OrderLine, now: datetime, zone: ZoneInfo) -> str | None:
+    """Why a paid line mapped to this plan cannot become what the customer paid for; None when it can.
+
+    The merchant may have changed the plan after mapping it (archived it, took it off sale, let its dates
+    pass), or mapped a prepaid balance to a product that is not a gift card. Granting anyway would give
+    something the merchant no longer offers or an already-lapsed package; dropping it would lose a payment.
+    Such a line is held for the merchant instead.
+    """
+    title = plan.title
+    if plan.archived_at is not None:
+        return f"the plan “{title}” is archived"
+    if plan.not_for_sale:
+        return f"the plan “{title}” is not for sale (it is for staff to assign)"
+    if plan.kind == "prepaid_balance":
+        if not line.gift_card:
+            return (f"the product is mapped to the prepaid balance “{title}” but was not sold as a gift card, "
+                    "so Shopify issued no card to hold the balance")
+        return None
+    terms = PlanTerms.from_json(plan.terms)
+    last_day = terms.validity.fixed_date if terms.validity.kind == "fixed_date" else None
+    if last_day is not None and end_of_local_day(last_day, zone) <= now:
+        return f"the plan “{title}” expired on {last_day.isoformat()}"
+    window_end = terms.windows.date_to
+    if window_end is not None and end_of_local_day(window_end, zone) <= now:
+        return f"the plan “{title}” could only be used until {window_end.isoformat()}"
+    return None
+
+
+HELD_ACTION = "line_not_granted"
+
+
+def _hold_line(session, shop_id, order: Order, line: OrderLine, currency, reason: str) -> None:
+    """Put a paid line that cannot be granted on the attention list, once per order line."""
+    held = session.scalars(select(ActivityLog.after).where(
+        ActivityLog.shop_id == shop_id, ActivityLog.subject_type == "order", ActivityLog.subject_id == order.id,
+        ActivityLog.action == HELD_ACTION)).all()
+    if any((after or {}).get("line_item_id") == str(line.line_item_id) for after in held):
+        return  # a repeat delivery: the item is already there (the order row is locked, so no race)
+    paid = (line.paid_per_item * line.quantity).quantize(Decimal("0.01"))
+    session.add(ActivityLog(
+        shop_id=shop_id, actor="system:order", action=HELD_ACTION, subject_type="order", subject_id=order.id,
+        reason=f"not granted: {reason}", attention=True,
+        after={"line_item_id": str(line.line_item_id), "title": line.title, "variant_id": line.variant_id,
+               "quantity": line.quantity, "amount_paid": plain(paid), "currency": currency}))
 
 
 def _grant_line(session, shop_id, customer, line, variant, facts, now, zone) -> int:

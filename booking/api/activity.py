@@ -46,6 +46,11 @@ class BookingRef(Answer):
     status: str
 
 
+class OrderRef(Answer):
+    id: int = Field(description="Shopify order id")
+    name: str | None = Field(examples=["#1001"])
+
+
 class ActivityItem(Answer):
     id: int
     action: str = Field(examples=["refund"],
@@ -58,6 +63,8 @@ class ActivityItem(Answer):
     created_at: datetime
     entitlement: PackageRef | None = Field(description="The package concerned (a booking's: the one that paid)")
     booking: BookingRef | None = Field(description="The booking concerned, for items about a booking")
+    order: OrderRef | None = Field(description="The order concerned, for a paid line that was not granted "
+                                               "(`after` names the line, quantity and amount paid)")
     customer: CustomerRef | None
     resolved_at: datetime | None
     resolved_by: str | None
@@ -79,6 +86,7 @@ def item_json(item: activity.Item) -> dict:
             "id": item.booking.id, "starts_at": item.booking.starts_at.isoformat(),
             "resource_id": item.booking.resource_id, "service_id": item.booking.service_id,
             "status": item.booking.status},
+        "order": None if item.order is None else {"id": item.order.shopify_order_id, "name": item.order.name},
         "customer": None if customer is None else {"id": customer.shopify_customer_id, "email": customer.email},
         "resolved_at": row.resolved_at and row.resolved_at.isoformat(), "resolved_by": row.resolved_by,
         "resolution_note": row.resolution_note,
@@ -89,7 +97,8 @@ def item_json(item: activity.Item) -> dict:
 @shop_required
 @declare("packages", query=AttentionQuery, answer=ActivityList, says="Open items (at most 200)")
 def attention_list(query: AttentionQuery):
-    """What needs the merchant, newest first: credit refunded after use, failed billing, stranded bookings."""
+    """What needs the merchant, newest first: credit refunded after use, failed billing, stranded bookings,
+    paid lines that could not be granted."""
     items = activity.attention_list(db.session(), g.shop.id, include_resolved=query.include_resolved)
     return jsonify(items=[item_json(item) for item in items])
 
