@@ -11,7 +11,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from booking.errors import InvalidTransition, NotFound, ValidationFailed
-from booking.rules.ledger import EntitlementState, Entry, adjustment_entry, expiry_entry, grant_entries
+from booking.rules.ledger import (
+    EntitlementState, Entry, adjustment_entry, expiry_entry, grant_entries, validity_end,
+)
 from booking.models import BookingSettings, Plan
 from booking.rules.plans import PlanTerms
 from booking.records import ActivityLog, Customer, Entitlement, LedgerEntry
@@ -220,6 +222,7 @@ def describe_package(session: Session, entitlement: Entitlement, zone: ZoneInfo,
         "remaining": plain(state.remaining), "progress": state.progress_label,
         "starts_at": _local_iso(entitlement.starts_at, zone), "expires_at": _local_iso(entitlement.expires_at, zone),
         "valid_through": _last_day(entitlement.expires_at, zone),
+        "validity": None if entitlement.expires_at is None else validity_end(entitlement.expires_at, zone),
         "expires_in_days": state.expires_in_days(now, zone),
         "status": "expired" if lapsed else entitlement.status, "source": entitlement.source,
     }

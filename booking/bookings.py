@@ -25,8 +25,8 @@ from booking.errors import (BeyondHorizon, ClosedDay, CutoffPassed, DuplicateSes
 from booking.rules.availability import (HoursException, Occupancy, Slot, SlotRequest, WeeklyHours, compute_slots,
                                         local_midnight, why_not_offered, working_intervals)
 from booking.rules.ledger import (EntitlementState, cancellation_entry, check_redeemable, choose_entitlement,
-                            no_show_entry, redemption_entry)
-from booking.memberships import is_member
+                                  no_show_entry, redemption_entry, validity_end)
+from booking.memberships import is_member, lapses_before
 from booking.models import BookingSettings, Resource, Service
 from booking.rules.plans import ServiceFacts
 from booking.records import OCCUPYING_STATUSES, Booking, Customer, Entitlement
@@ -155,6 +155,14 @@ def _candidate_packages(session: Session, shop_id: int, customer_id: int,
     return {row.id: (row, entitlement_state(session, row)) for row in rows}
 
 
+def _members_only(session, shop_id, customer, service, starts_at, zone) -> NotEligible:
+    ended = lapses_before(session, shop_id, customer.id, starts_at, service.id)
+    if ended is None:
+        return NotEligible(f"{service.name} is for members only")
+    return NotEligible(f"{service.name} is for members only, and the membership is valid "
+                       f"{validity_end(ended, zone)}, before this session")
+
+
 def book_sessions(session: Session, shop_id: int, customer: Customer, requests: list[SessionRequest], *,
                   actor: str, now: datetime, use_package: bool | None = None, entitlement_id: int | None = None,
                   source: str | None = None) -> list[Booking]:
@@ -180,7 +188,7 @@ def book_sessions(session: Session, shop_id: int, customer: Customer, requests: 
         _performs(resource, service)
         member = service.members_only and is_member(session, shop_id, customer.id, request.starts_at, service.id)
         if service.members_only and not member:
-            raise NotEligible(f"{service.name} is for members only")
+            raise _members_only(session, shop_id, customer, service, request.starts_at, zone)
         pending = [Occupancy(b.starts_at, b.ends_at, timedelta(minutes=service.buffer_before_minutes),
                              timedelta(minutes=service.buffer_after_minutes), b.service_id)
                    for b in booked if b.resource_id == resource.id]

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from booking.accounts import log_activity, write_entry
+from booking.accounts import log_activity, shop_zone, write_entry
 from booking.customers import customer_for
 from booking.rules.ledger import grant_entries
 from booking.models import Plan
@@ -20,12 +21,25 @@ from booking.records import Customer, Entitlement, Membership
 UNITS = ("day", "week", "month", "year")
 
 
-def add_period(moment: datetime, unit: str, count: int) -> datetime:
-    """One billing period later; months and years follow the calendar (Jan 31 + 1 month = Feb 28/29)."""
+def add_period(moment: datetime, unit: str, count: int, zone: ZoneInfo | None = None) -> datetime:
+    """One period later at the same wall-clock time in the shop's zone; months and years follow the
+    calendar (Jan 31 + 1 month = Feb 28/29).
+
+    A period begun at 10:00 ends at 10:00 a month later even when the clocks changed in between, so
+    "until 10 April 10:00" is what a member reads and what booking enforces. (Adding in UTC would end it
+    at 11:00 local after the spring change.) A wall time lost to a DST gap resolves forward, as Python does.
+    """
+    local = moment.astimezone(zone) if zone else moment
     if unit in ("day", "week"):
-        return moment + timedelta(days=count * (7 if unit == "week" else 1))
-    months = count * (12 if unit == "year" else 1)
-    return datetime.combine(add_months(moment.date(), months), moment.timetz())
+        day = local.date() + timedelta(days=count * (7 if unit == "week" else 1))
+    else:
+        day = add_months(local.date(), count * (12 if unit == "year" else 1))
+    wall = datetime.combine(day, local.time(), tzinfo=local.tzinfo)
+    return wall.astimezone(moment.tzinfo)
+
+
+def _period_after(session: Session, membership: Membership, moment: datetime) -> datetime:
+    return add_period(moment, membership.period_unit, membership.period_count, shop_zone(session, membership.shop_id))
 
 
 def plan_period(terms: PlanTerms) -> tuple[str, int]:
@@ -45,7 +59,8 @@ def start(session: Session, shop_id: int, customer: Customer, plan: Plan, *, sou
         return existing
     membership = Membership(shop_id=shop_id, customer_id=customer.id, plan_id=plan.id, source=source,
                             source_ref=ref, status="active", period_unit=unit, period_count=count,
-                            paid_through=None if source == "tag" else add_period(now, unit, count))
+                            paid_through=None if source == "tag" else add_period(now, unit, count,
+                                                                                 shop_zone(session, shop_id)))
     try:
         with session.begin_nested():
             session.add(membership)
@@ -67,7 +82,7 @@ def grant_period(session: Session, membership: Membership, period_start: datetim
     if plan is None:
         return None
     terms = replace(PlanTerms.from_json(plan.terms), validity=Validity("never"))  # the period bounds it
-    period_end = add_period(period_start, membership.period_unit, membership.period_count)
+    period_end = _period_after(session, membership, period_start)
     entitlement = Entitlement(shop_id=membership.shop_id, customer_id=membership.customer_id, plan_id=plan.id,
                               terms=terms.to_json(), source="membership", membership_id=membership.id,
                               starts_at=period_start, expires_at=period_end, status="active")
@@ -87,7 +102,7 @@ def renew(session: Session, membership: Membership, *, key: str, now: datetime) 
     if membership.last_billing_key == key:
         return False
     period_start = max(membership.paid_through or now, now)
-    membership.paid_through = add_period(period_start, membership.period_unit, membership.period_count)
+    membership.paid_through = _period_after(session, membership, period_start)
     membership.last_billing_key, membership.status, membership.failing_since = key, "active", None
     grant_period(session, membership, period_start)
     return True
@@ -121,6 +136,18 @@ def is_member(session: Session, shop_id: int, customer_id: int, at: datetime, se
             (Membership.paid_through.is_(None)) & (Membership.status == "active")))).all()
     return any(service_id is None or plan_id is None or unlocks is None or service_id in unlocks
                for plan_id, unlocks in plans)
+
+
+def lapses_before(session: Session, shop_id: int, customer_id: int, at: datetime,
+                  service_id: int | None = None) -> datetime | None:
+    """When the customer's latest membership opening `service_id` ends, if it ends at or before `at`: so a
+    refusal can say "valid until …" the way the package does, rather than only "members only"."""
+    ends = session.execute(select(Membership.paid_through, Plan.unlocks_service_ids)
+                           .outerjoin(Plan, Plan.id == Membership.plan_id).where(
+        Membership.shop_id == shop_id, Membership.customer_id == customer_id,
+        Membership.paid_through.is_not(None), Membership.paid_through <= at)).all()
+    opening = [end for end, unlocks in ends if service_id is None or unlocks is None or service_id in unlocks]
+    return max(opening, default=None)
 
 
 def sync_tags(session: Session, shop_id: int, customer: Customer, tags: set[str], *, now: datetime) -> int:
@@ -157,7 +184,7 @@ def grant_due_periods(session: Session, now: datetime, *, shop_id: int | None = 
         while latest is not None and latest <= now:
             if grant_period(session, membership, latest) is not None:
                 granted += 1
-            latest = add_period(latest, membership.period_unit, membership.period_count)
+            latest = _period_after(session, membership, latest)
     return granted
 
 

@@ -64,7 +64,10 @@ class EntitlementOut(Answer):
     progress: str = Field(examples=["3 of 5 used"])
     starts_at: datetime
     expires_at: datetime | None = Field(description="The first instant it is no longer valid")
-    valid_through: date | None = Field(description="The last local day it is valid")
+    valid_through: date | None = Field(description="The last local day it can be used on (until `expires_at`)")
+    validity: str | None = Field(examples=["through 2026-12-31", "until 2027-01-01 10:00"],
+                                 description="When it stops being valid, as refusals and pages say it: through a "
+                                             "local day, or until a local time for periods ending mid-day")
     expires_in_days: int | None = Field(description="Whole local days left; 0 = expires today")
     status: Literal["active", "expired", "revoked"]
     source: Literal["order", "staff", "membership"]

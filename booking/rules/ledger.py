@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from booking.errors import (
     BookingError, EntitlementExpired, InsufficientCredit, NotEligible, OutsidePackageWindow, ValidationFailed,
 )
-from booking.rules.plans import LedgerUnit, PlanTerms, ServiceFacts, cost_of
+from booking.rules.plans import LedgerUnit, PlanTerms, ServiceFacts, cost_of, end_of_local_day
 
 EntryKind = Literal["grant", "redeem", "restore", "forfeit", "adjust", "expire", "revoke"]
 _USAGE_KINDS = ("redeem", "restore", "forfeit")
@@ -117,6 +117,19 @@ class EntitlementState:
         return max(0, (last_day - now.astimezone(zone).date()).days)
 
 
+def validity_end(expires_at: datetime, zone: ZoneInfo) -> str:
+    """When a package stops being valid, the one way every surface says it.
+
+    Packages bought for N days or months lapse at the end of a local day: "through 2026-12-31".
+    Membership periods end at the instant they began, a period later: "until 2027-01-01 10:00", so a
+    10:00 session that day is plainly after it (a bare date would suggest the whole day is covered).
+    """
+    last_day = (expires_at - timedelta(microseconds=1)).astimezone(zone).date()
+    if expires_at == end_of_local_day(last_day, zone):  # exact even where midnight falls in a DST gap
+        return f"through {last_day.isoformat()}"
+    return f"until {expires_at.astimezone(zone).strftime('%Y-%m-%d %H:%M')}"
+
+
 def _check_covers(ent: EntitlementState, service: ServiceFacts, resource_id: int | None) -> Decimal:
     terms = ent.terms
     if not terms.covers(service.id):
@@ -134,8 +147,7 @@ def _check_valid(ent: EntitlementState, session_start: datetime, zone: ZoneInfo,
         raise EntitlementExpired(f"“{title}” has expired")
     if ent.expires_at is not None and ent.expires_at <= session_start:
         # Valid today is not enough: the package must still be valid when the session starts.
-        last_day = (ent.expires_at - timedelta(microseconds=1)).astimezone(zone).date()
-        raise EntitlementExpired(f"“{title}” is valid until {last_day.isoformat()}, before this session")
+        raise EntitlementExpired(f"“{title}” is valid {validity_end(ent.expires_at, zone)}, before this session")
     if session_start < ent.starts_at:
         raise OutsidePackageWindow(f"“{title}” can't be used for sessions before it starts")
 

@@ -2,17 +2,19 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 import responses
 from sqlalchemy import select
 
-from booking import accounts, bookings
-from booking.errors import NotEligible
+from booking import accounts, bookings, memberships
+from booking.errors import EntitlementExpired, NotEligible
 from booking.memberships import add_period
 from booking.models import Plan, PlanVariant
 from booking.api.plan_body import terms_from_body
+from booking.rules.ledger import validity_end
 from booking.records import ActivityLog, Customer, Entitlement, Membership
 from booking.bookings import SessionRequest
 from db import utcnow
@@ -21,6 +23,7 @@ from tests.support.booking import make_spa
 from tests.support.factories import deliver
 from tests.support.samples import sample
 
+LONDON = ZoneInfo("Europe/London")  # make_spa's shop zone
 MEMBER_VARIANT, MEMBER_LINE, CONTRACT = 888001, 666001, 7103183873
 
 
@@ -91,7 +94,7 @@ def test_the_subscription_life_cycle(client, db_session):
     deliver(client, "subscription_billing_attempts/success", billing, shop=shop)
     deliver(client, "subscription_billing_attempts/success", billing, shop=shop)  # same attempt again
     db_session.refresh(membership)
-    assert membership.paid_through == add_period(first_end, "month", 1)
+    assert membership.paid_through == add_period(first_end, "month", 1, LONDON)
     assert len(allowance(db_session, membership)) == 2
     deliver(client, "subscription_contracts/fail", contract_event("subscription_contracts/fail"), shop=shop)
     db_session.refresh(membership)
@@ -100,7 +103,7 @@ def test_the_subscription_life_cycle(client, db_session):
                                                        ActivityLog.attention.is_(True))) is not None
     deliver(client, "subscription_contracts/cancel", contract_event("subscription_contracts/cancel"), shop=shop)
     db_session.refresh(membership)
-    assert membership.status == "cancelled" and membership.paid_through == add_period(first_end, "month", 1)
+    assert membership.status == "cancelled" and membership.paid_through == add_period(first_end, "month", 1, LONDON)
     from booking.memberships import is_member
 
     assert is_member(db_session, spa.shop.id, membership.customer_id, utcnow())  # paid period still runs
@@ -149,11 +152,11 @@ def test_a_tag_membership_gets_each_new_periods_allowance_once(client, db_sessio
     deliver(client, "customers/update", update, shop=spa.shop.domain)
     [membership] = memberships_of(db_session, spa.shop.id)
     [first] = allowance(db_session, membership)
-    two_months_on = add_period(first.expires_at, "month", 1) + timedelta(hours=1)
+    two_months_on = add_period(first.expires_at, "month", 1, LONDON) + timedelta(hours=1)
     assert grant_due_periods(db_session, two_months_on, shop_id=spa.shop.id) == 2
     assert grant_due_periods(db_session, two_months_on, shop_id=spa.shop.id) == 0
     periods = allowance(db_session, membership)
-    assert [p.starts_at for p in periods[1:]] == [first.expires_at, add_period(first.expires_at, "month", 1)]
+    assert [p.starts_at for p in periods[1:]] == [first.expires_at, add_period(first.expires_at, "month", 1, LONDON)]
 
 
 @responses.activate
@@ -174,3 +177,50 @@ def test_the_periodic_tag_check_starts_and_ends_tag_memberships_from_shopifys_cu
     by_customer = {db_session.get(Customer, m.customer_id).shopify_customer_id: m.status
                    for m in memberships_of(db_session, spa.shop.id)}
     assert by_customer == {5550010: "cancelled", 5550011: "active"}
+
+
+def test_a_period_ends_at_one_instant_and_the_refusal_says_the_same_one_as_the_package(client, db_session):
+    """A period begun at 10:00 ends at 10:00 a month later: the package says "until <that day> 10:00", a
+    09:00 session that day is booked with it and a 10:00 one is refused with the very same words."""
+    london = LONDON
+    spa, plan = membership_spa(db_session)
+    begun = datetime(2027, 3, 10, 10, 0, tzinfo=london)  # a Wednesday; a month later is Saturday 10 April
+    while add_period(begun, "month", 1).weekday() > 4:
+        begun += timedelta(days=1)
+    now = begun.astimezone(timezone.utc)
+    membership = memberships.start(db_session, spa.shop.id, spa.customer, plan, source="staff", ref="m1", now=now,
+                                   unit="month", count=1)
+    period = allowance(db_session, membership)[0]
+    ends = add_period(begun, "month", 1)
+    shown = accounts.describe_package(db_session, period, london, now)
+    assert shown["validity"] == f"until {ends.strftime('%Y-%m-%d')} 10:00" == validity_end(period.expires_at, london)
+    assert shown["valid_through"] == ends.date().isoformat()
+
+    def book(hour):
+        at = ends.replace(hour=hour).astimezone(timezone.utc)
+        return bookings.book_sessions(db_session, spa.shop.id, spa.customer,
+                                      [SessionRequest(spa.service.id, spa.resource.id, at)],
+                                      actor="staff:1", now=now + timedelta(days=20))
+
+    assert book(9)[0].entitlement_id == period.id
+    with pytest.raises(NotEligible) as refused:  # access ends with the period: members-only says so
+        book(10)
+    assert f"valid {shown['validity']}, before this session" in str(refused.value)
+    spa.service.members_only = False  # the allowance alone: the package's own refusal, same words
+    db_session.flush()
+    with pytest.raises(EntitlementExpired) as refused:
+        book(10)
+    assert f"valid {shown['validity']}, before this session" in str(refused.value)
+
+
+@pytest.mark.parametrize("unit", ["day", "week", "month", "year"])
+@pytest.mark.parametrize("zone", ["Europe/London", "America/Santiago", "Asia/Kolkata", "Australia/Lord_Howe"])
+def test_a_period_keeps_its_wall_clock_time_across_clock_changes(unit, zone):
+    """Periods counted in the shop's calendar: begun at 10:00 local, each period ends at 10:00 local."""
+    zone = ZoneInfo(zone)
+    moment = datetime(2026, 1, 31, 10, 0, tzinfo=zone).astimezone(timezone.utc)
+    for _ in range(14):
+        after = add_period(moment, unit, 1, zone)
+        assert after.astimezone(zone).time().replace(second=0) == datetime.min.time().replace(hour=10)
+        assert after > moment
+        moment = after

@@ -15,9 +15,9 @@ from booking.errors import (
 )
 from booking.rules.ledger import (
     EntitlementState, Entry, adjustment_entry, balance, can_redeem, cancellation_entry, check_redeemable,
-    choose_entitlement, expiry_entry, grant_entries, no_show_entry, redemption_entry,
+    choose_entitlement, expiry_entry, grant_entries, no_show_entry, redemption_entry, validity_end,
 )
-from booking.rules.plans import PlanTerms, ServiceFacts, Windows
+from booking.rules.plans import PlanTerms, ServiceFacts, Windows, end_of_local_day
 
 UTC = timezone.utc
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -493,3 +493,23 @@ def test_an_adjustment_follows_the_packages_unit(unit, quantity, delta, accepted
         with pytest.raises(ValidationFailed) as refused:
             adjustment_entry(ent, delta, unit, "correction")
         assert refused.value.field == "delta"
+
+
+@given(st.datetimes(min_value=datetime(2001, 1, 1), max_value=datetime(2090, 1, 1),
+                    timezones=st.sampled_from([ZoneInfo(z) for z in
+                                               ("Europe/London", "America/Santiago", "Asia/Kolkata",
+                                                "Pacific/Apia", "America/Havana", "UTC")])),
+       st.booleans())
+def test_validity_end_says_through_a_day_only_when_it_ends_at_that_days_end(moment, at_midnight):
+    """"through D" exactly when the package lapses at the end of local day D (DST gaps included), else the time."""
+    zone = moment.tzinfo
+    if at_midnight:
+        expires_at = end_of_local_day(moment.date(), zone)
+        assert validity_end(expires_at, zone) == f"through {moment.date().isoformat()}"
+    else:
+        expires_at = moment.astimezone(timezone.utc)
+        said = validity_end(expires_at, zone)
+        last_day = (expires_at - timedelta(microseconds=1)).astimezone(zone).date()
+        assert said.startswith("through") == (expires_at == end_of_local_day(last_day, zone))
+        if said.startswith("until"):
+            assert said == f"until {expires_at.astimezone(zone):%Y-%m-%d %H:%M}"
