@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from booking.errors import InvalidTransition, NotFound, ValidationFailed
+from booking.errors import InvalidTransition, ManagersOnly, NotFound, ValidationFailed
 from booking.rules.ledger import (
     EntitlementState, Entry, adjustment_entry, expiry_entry, grant_entries, validity_end,
 )
@@ -240,12 +240,37 @@ def _last_day(expires_at: datetime | None, zone: ZoneInfo) -> str | None:
 SETTING_LIMITS = {"slot_interval_minutes": (5, 240), "min_notice_minutes": (0, 60 * 24 * 30),
                   "horizon_days": (1, 730), "cancel_cutoff_hours": (0, 24 * 30),
                   "reschedule_cutoff_hours": (0, 24 * 30), "hold_minutes": (1, 120)}
-SETTING_FIELDS = frozenset({"timezone", "grant_on_create", *SETTING_LIMITS})
+SETTING_FIELDS = frozenset({"timezone", "grant_on_create", "manager_user_ids", *SETTING_LIMITS})
+MAX_MANAGERS = 50
 
 
-def update_booking_settings(session: Session, shop_id: int, changes: dict) -> BookingSettings:
+def user_id_of(actor: str) -> int | None:
+    """The Shopify staff user id in "staff:<id>", or None (no id: not a named person)."""
+    kind, _, user = actor.partition(":")
+    return int(user) if kind == "staff" and user.isdigit() else None
+
+
+def require_manager(settings: BookingSettings, actor: str, doing: str) -> None:
+    managers = settings.manager_user_ids or []
+    if not managers:
+        raise ManagersOnly(f"only a manager can {doing}; name the shop's managers first (settings: manager_user_ids)")
+    if user_id_of(actor) not in managers:
+        raise ManagersOnly(f"only a manager can {doing}")
+
+
+def check_managers_change(settings: BookingSettings, actor: str) -> None:
+    """Once a shop has managers, only one of them may change the list; the first list may be set by anyone
+    who can open the app (Shopify's app permissions decide who that is)."""
+    if settings.manager_user_ids:
+        require_manager(settings, actor, "change who the managers are")
+
+
+def update_booking_settings(session: Session, shop_id: int, changes: dict, *, actor: str = "system") -> BookingSettings:
     """Change the shop's booking rules; `changes` are validated values keyed by setting name."""
     settings = booking_settings(session, shop_id)
+    if "manager_user_ids" in changes:
+        check_managers_change(settings, actor)
+        changes = {**changes, "manager_user_ids": sorted(set(changes["manager_user_ids"]))}
     for field, value in changes.items():
         if field not in SETTING_FIELDS:
             raise ValidationFailed(f"{field} is not a booking setting", field=field)
@@ -255,4 +280,5 @@ def update_booking_settings(session: Session, shop_id: int, changes: dict) -> Bo
 
 def settings_json(settings: BookingSettings) -> dict:
     return {"timezone": settings.timezone, "grant_on_create": bool(settings.grant_on_create),
+            "manager_user_ids": list(settings.manager_user_ids or []),
             **{field: getattr(settings, field) for field in SETTING_LIMITS}}

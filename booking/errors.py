@@ -117,6 +117,14 @@ class InvalidTransition(BookingError):
     default_message = "this booking can't change that way from its current state"
 
 
+class ManagersOnly(BookingError):
+    """Only the shop's named managers may do this (undo a redemption, change who the managers are)."""
+
+    code = "managers_only"
+    status = 403
+    default_message = "only a manager can do this"
+
+
 class NotFound(BookingError):
     code = "not_found"
     status = 404

@@ -70,7 +70,7 @@ class LedgerEntry(Base):
 
     __tablename__ = "ledger_entries"
     __table_args__ = (
-        CheckConstraint("kind IN ('grant', 'redeem', 'restore', 'forfeit', 'adjust', 'expire', 'revoke')",
+        CheckConstraint("kind IN ('grant', 'redeem', 'restore', 'forfeit', 'adjust', 'expire', 'revoke', 'undo')",
                         name="kind_known"),
         Index("ix_ledger_entries_entitlement_id", "entitlement_id"),
     )

@@ -17,6 +17,7 @@ from booking.accounts import plain
 from booking.api import bp, staff_actor, utc_now
 from booking.errors import NotFound
 from booking.records import Entitlement, LedgerEntry
+from booking.rules.ledger import ENTRY_KINDS
 from endpoints import declare
 from endpoints.fields import SmallId, decimal, text
 from endpoints.models import Answer, Body
@@ -79,7 +80,8 @@ class EntitlementList(Answer):
 
 class LedgerEntryOut(Answer):
     id: int
-    kind: Literal["grant", "redeem", "restore", "forfeit", "adjust", "expire", "revoke"]
+    kind: Literal[ENTRY_KINDS] = Field(description="undo: a manager reversed this booking's redemption "
+                                                   "(used goes down); adjust: the total changed")
     quantity: str
     unit: Literal["sessions", "minutes", "money"]
     service_id: int | None

@@ -29,6 +29,7 @@ def error_texts() -> dict[str, str]:
     return {
         "Unauthorized": "No valid session token (App Bridge retries once on the "
                         "X-Shopify-Retry-Invalid-Session-Request header)",
+        "Forbidden": "Only the shop's managers (settings: manager_user_ids) may do this (code managers_only)",
         "NotFound": "No such id in this shop (another shop's ids are unknown here too)",
         "Conflict": f"A booking rule said no; `code` says which ({', '.join(conflict_codes())})",
         "Invalid": "Bad input; `field` names it, e.g. `service_ids[0]` or `sessions[1].starts_at`",

@@ -9,9 +9,9 @@ from pydantic import Field
 import db
 from booking import accounts
 from booking.accounts import SETTING_LIMITS
-from booking.api import bp
+from booking.api import bp, staff_actor
 from endpoints import declare
-from endpoints.fields import Flag, refuse, value_type, whole
+from endpoints.fields import Flag, Id, refuse, value_type, whole
 from endpoints.models import Answer, Body, patch_of
 from shopify_app.auth import shop_required
 
@@ -44,6 +44,9 @@ class SettingsInput(Body):
     reschedule_cutoff_hours: _limit("reschedule_cutoff_hours")
     hold_minutes: _limit("hold_minutes")
     grant_on_create: Flag = Field(description="Grant packages on orders/create for orders already paid then")
+    manager_user_ids: list[Id] = Field(max_length=accounts.MAX_MANAGERS,
+                                       description="Shopify staff user ids who may undo a redemption; once set, "
+                                                   "only one of them may change it (403 managers_only)")
 
 
 SettingsPatch = patch_of(SettingsInput, "SettingsPatch", "Some of the booking rules to change.")
@@ -58,6 +61,7 @@ class Settings(Answer):
     reschedule_cutoff_hours: int
     hold_minutes: int
     grant_on_create: bool
+    manager_user_ids: list[int]
 
 
 @bp.get("/settings")
@@ -72,10 +76,10 @@ def get_settings():
 
 @bp.patch("/settings")
 @shop_required
-@declare("settings", body=SettingsPatch, answer=Settings, says="The settings after the change")
+@declare("settings", body=SettingsPatch, answer=Settings, errors=("Forbidden",), says="The settings after the change")
 def patch_settings(body: SettingsPatch):
     """Change some of the booking rules; a bad field answers 422 naming it."""
     session = db.session()
-    settings = accounts.update_booking_settings(session, g.shop.id, body.given())
+    settings = accounts.update_booking_settings(session, g.shop.id, body.given(), actor=staff_actor())
     session.commit()
     return jsonify(accounts.settings_json(settings))

@@ -8,6 +8,11 @@ Representation (signed quantities in the plan's ledger unit; a balance is always
   without taking it twice. A forfeit with a non-zero quantity would be an extra penalty and counts as used.
 - used = -(redeem + restore + forfeit), i.e. redeemed minus restored plus forfeited, so it never
   counts a cancelled booking and never counts a forfeited one twice.
+- undo +cost: a manager reverses a redemption made by mistake (the wrong package, the wrong customer). It names
+  the booking like a restore does, but it is its own kind so every surface can say "undone by a manager" rather
+  than "cancelled in time". Used goes down; the total does not change. An adjust is the other correction: it
+  changes the total ("4 of 11 used") for goodwill and is never tied to a booking.
+- used = -(redeem + restore + forfeit + undo), i.e. redeemed minus restored and undone plus forfeited.
 - unlimited plans write the same entries with quantity 0, so bookings stay linked to the package.
 """
 from __future__ import annotations
@@ -19,12 +24,14 @@ from typing import Iterable, Literal
 from zoneinfo import ZoneInfo
 
 from booking.errors import (
-    BookingError, EntitlementExpired, InsufficientCredit, NotEligible, OutsidePackageWindow, ValidationFailed,
+    BookingError, EntitlementExpired, InsufficientCredit, InvalidTransition, NotEligible, OutsidePackageWindow,
+    ValidationFailed,
 )
 from booking.rules.plans import LedgerUnit, PlanTerms, ServiceFacts, cost_of, end_of_local_day
 
-EntryKind = Literal["grant", "redeem", "restore", "forfeit", "adjust", "expire", "revoke"]
-_USAGE_KINDS = ("redeem", "restore", "forfeit")
+EntryKind = Literal["grant", "redeem", "restore", "forfeit", "adjust", "expire", "revoke", "undo"]
+ENTRY_KINDS: tuple[str, ...] = EntryKind.__args__
+_USAGE_KINDS = ("redeem", "restore", "forfeit", "undo")
 
 
 @dataclass(frozen=True)
@@ -88,9 +95,14 @@ class EntitlementState:
 
     @property
     def bookings_held(self) -> int:
-        """Redemptions not undone by a restore; the only measure of use that unlimited plans have."""
+        """Redemptions not given back by a restore or an undo; the only measure of use unlimited plans have."""
         kinds = [entry.kind for entry in self.entries]
-        return kinds.count("redeem") - kinds.count("restore")
+        return kinds.count("redeem") - kinds.count("restore") - kinds.count("undo")
+
+    def redemption_stands(self, booking_id: int) -> bool:
+        """The booking's redemption still counts as used: redeemed, and neither restored nor undone."""
+        kinds = [entry.kind for entry in self.entries if entry.booking_id == booking_id]
+        return kinds.count("redeem") > kinds.count("restore") + kinds.count("undo")
 
     @property
     def progress_label(self) -> str:
@@ -254,6 +266,24 @@ def no_show_entry(ent: EntitlementState, redeemed_quantity: Decimal, *, service_
                   booking_id: int | None = None, at: datetime | None = None) -> Entry:
     """Per the plan's no-show rule (forfeit unless the merchant chose restore)."""
     return _give_back_or_forfeit(ent, ent.terms.no_show, redeemed_quantity, service_id, booking_id, at)
+
+
+def undo_entry(ent: EntitlementState, booking_id: int, redeemed_quantity: Decimal, service_id: int | None,
+               reason: str, *, at: datetime | None = None) -> Entry:
+    """A manager reverses the booking's redemption: the credit comes back, "used" goes down, the total stays.
+
+    Refused when there is nothing to reverse (never redeemed, or already restored or undone) and when the
+    package no longer holds usable credit: a revoked or expired package never gains credit back.
+    """
+    if not isinstance(reason, str) or not reason.strip():
+        raise ValidationFailed("say why the redemption is being undone", field="reason")
+    if not ent.redemption_stands(booking_id):
+        raise InvalidTransition("this booking's redemption was already given back (cancelled in time or undone)")
+    if ent.status != "active" or (ent.expires_at is not None and at is not None and ent.expires_at <= at):
+        raise InvalidTransition(f"“{ent.terms.title}” is {'revoked' if ent.status == 'revoked' else 'expired'}: "
+                                "credit can't go back into it; adjust another package instead")
+    return Entry("undo", redeemed_quantity, ent.terms.ledger_unit, service_id=service_id, booking_id=booking_id,
+                 at=at, reason=reason.strip())
 
 
 def expiry_entry(ent: EntitlementState, now: datetime) -> Entry | None:

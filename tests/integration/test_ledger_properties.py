@@ -7,9 +7,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from booking import accounts, bookings
+from booking import accounts, bookings, purchases, redemptions
 from booking.errors import BookingError
-from booking.records import Booking, LedgerEntry
+from booking.models import BookingSettings, PlanVariant
+from booking.order_facts import OrderFacts, OrderLine
+from booking.records import Booking, Entitlement, LedgerEntry
 from booking.bookings import SessionRequest
 from tests.support.booking import NOW, at, give_package, make_spa
 
@@ -79,11 +81,39 @@ closing_operations = st.lists(st.one_of(
     st.tuples(st.just("adjust"), st.integers(-3, 3)),
     st.tuples(st.just("revoke"), st.just(0)),
     st.tuples(st.just("expire"), st.just(0)),
+    st.tuples(st.just("refund"), st.integers(0, 3)),  # a refund of the order line; the arg picks its id
+    st.tuples(st.just("undo"), st.integers(0, 20)),
 ), max_size=16)
+
+ORDER_ID, LINE_ID, VARIANT = 5550001, 6660001, "7770001"
+
+
+def bought_package(session, spa):
+    """The package as a customer gets it: from a paid order, so Shopify's refunds can take it back."""
+    session.add(PlanVariant(shop_id=spa.shop.id, plan_id=spa.plan.id, variant_id=VARIANT))
+    session.flush()
+    line = OrderLine(LINE_ID, VARIANT, 1, Decimal("250.00"))
+    purchases.grant_for_order(session, spa.shop.id, OrderFacts(
+        ORDER_ID, "#1001", None, "ana@example.com", 7001, "GBP", "paid", NOW, (line,)), now=NOW)
+    return session.scalar(select(Entitlement).where(Entitlement.shop_id == spa.shop.id,
+                                                    Entitlement.order_id == ORDER_ID))
+
+
+def _redeemed(session, package_id):
+    """Bookings whose redemption may still stand (any status): what a manager might undo."""
+    return list(session.scalars(select(Booking).where(Booking.entitlement_id == package_id).order_by(Booking.id)))
 
 
 def apply_closing(session, spa, package, op, arg):
-    if op == "revoke":
+    if op == "refund":
+        # Repeats of one refund id are Shopify's redeliveries; a new id is another refund of the line.
+        purchases.record_refund(session, spa.shop.id, ORDER_ID, f"refund-{arg}", {LINE_ID: 1}, now=NOW)
+    elif op == "undo":
+        candidates = _redeemed(session, package.id)
+        if candidates:
+            redemptions.undo_redemption(session, spa.shop.id, candidates[arg % len(candidates)].id,
+                                        reason="property test", actor="staff:1", now=NOW)
+    elif op == "revoke":
         accounts.revoke(session, spa.shop.id, package.id, "property test", actor="staff:1")
     elif op == "expire":
         package.expires_at = NOW  # lapsed; the workers' sweep writes off what is left
@@ -95,11 +125,15 @@ def apply_closing(session, spa, package, op, arg):
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(steps=closing_operations, restore_rules=st.booleans())
 def test_a_revoked_or_expired_package_never_gains_credit(db_session, steps, restore_rules):
+    """Grant (a paid order), book, cancel, no-show, adjust, undo, refund, revoke, expire in any order: the balance
+    is the ledger sum and never negative, "used" is never negative, and once the package is revoked or
+    expired its balance never grows again."""
     nested = db_session.begin_nested()
     try:
         rules = {"late_cancel": "restore", "no_show": "restore"} if restore_rules else {}
         spa = make_spa(db_session, plan=rules)
-        package = give_package(db_session, spa)
+        db_session.get(BookingSettings, spa.shop.id).manager_user_ids = [1]
+        package = bought_package(db_session, spa)
         closed_at = None  # the balance when the package stopped being active
         for op, arg in steps:
             try:
@@ -108,11 +142,27 @@ def test_a_revoked_or_expired_package_never_gains_credit(db_session, steps, rest
             except BookingError:
                 pass
             db_session.refresh(package)
-            remaining = accounts.entitlement_state(db_session, package).remaining
+            state = accounts.entitlement_state(db_session, package)
+            remaining = state.remaining
             assert remaining >= 0 and remaining == ledger_sum(db_session, package.id)
+            assert state.used >= 0 and state.bookings_held >= 0
             if package.status != "active":
                 closed_at = remaining if closed_at is None else closed_at
                 assert remaining <= closed_at, (op, package.status, remaining, closed_at)
     finally:
         nested.rollback()
         db_session.expunge_all()
+
+
+def test_the_refund_and_undo_steps_reach_the_package(db_session):
+    """The property's refund and undo steps act on the package (so the property is not vacuous)."""
+    spa = make_spa(db_session)
+    db_session.get(BookingSettings, spa.shop.id).manager_user_ids = [1]
+    package = bought_package(db_session, spa)
+    for step in (("book", 0), ("book", 1), ("undo", 0)):
+        apply_closing(db_session, spa, package, *step)
+    assert accounts.entitlement_state(db_session, package).used == 1
+    apply_closing(db_session, spa, package, "refund", 0)
+    db_session.flush()
+    db_session.refresh(package)
+    assert package.status == "revoked" and accounts.entitlement_state(db_session, package).remaining == 0

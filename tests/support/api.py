@@ -14,7 +14,7 @@ from tests.support.factories import API_KEY, API_SECRET, make_shop
 
 def bearer(shop: str, **kw) -> dict:
     token = mint_session_token(shop, api_key=API_KEY, secret=kw.pop("secret", API_SECRET),
-                               now=kw.pop("now", int(time.time())))
+                               now=kw.pop("now", int(time.time())), user_id=kw.pop("user_id", "1"))
     return {"Authorization": f"Bearer {token}"}
 
 
@@ -25,11 +25,15 @@ WEEKDAYS = {day: [["09:00", "17:00"]] for day in ("mon", "tue", "wed", "thu", "f
 class Api:
     """The test client as one shop's admin: every call carries that shop's session token."""
 
-    def __init__(self, client, shop):
-        self.client, self.shop = client, shop
+    def __init__(self, client, shop, user_id: str = "1"):
+        self.client, self.shop, self.user_id = client, shop, user_id
+
+    def as_user(self, user_id: str) -> "Api":
+        """The same shop's admin opened by another member of staff (the token's `sub`)."""
+        return Api(self.client, self.shop, user_id)
 
     def headers(self) -> dict:
-        return bearer(self.shop.domain)
+        return bearer(self.shop.domain, user_id=self.user_id)
 
     def _call(self, method: str, path: str, body=None, **query):
         return getattr(self.client, method)(path, json=body, query_string=query, headers=self.headers())
