@@ -4,7 +4,7 @@ Starts the app under gunicorn (one worker, so every request meets the same fresh
 PostgreSQL database and a private rq queue, waits until it listens, then sends signed orders/paid
 deliveries one at a time and times each. Repeats with a new gunicorn each round and prints the figures.
 
-    .venv/bin/python bench/first_request.py [--rounds 5] [--deliveries 10] [--json]
+    .venv/bin/python bench/first_request.py [--rounds 5] [--deliveries 10] [--probe http|tcp] [--settle S] [--json]
 """
 from __future__ import annotations
 
@@ -35,6 +35,12 @@ def parse_args(argv):
     parser.add_argument("--deliveries", type=int, default=10, help="deliveries timed per start (default 10)")
     parser.add_argument("--database-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/14")
+    parser.add_argument("--probe", choices=("http", "tcp"), default="http",
+                        help="http: GET /healthz/live until it answers, before the deliveries; tcp: no request "
+                             "before the first delivery (wait for the port, then --settle seconds)")
+    parser.add_argument("--settle", type=float, default=3.0,
+                        help="with --probe tcp: seconds to wait after the port accepts (default 3; 0 = deliver "
+                             "while the worker may still be booting)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     return parser.parse_args(argv)
 
@@ -56,7 +62,8 @@ def one_round(options, cleanup) -> list[float]:
     _, queue_name = cleanup.enter_context(stack.isolated_queue(options.redis_url))
     env = stack.child_environment(stack.app_environment(database_url, options.redis_url, queue_name))
     stack.migrate(env)
-    base_url = cleanup.enter_context(stack.gunicorn(env, stack.ServerSettings(1, 4)))
+    base_url = cleanup.enter_context(stack.gunicorn(env, stack.ServerSettings(1, 4), probe=options.probe,
+                                                    settle=options.settle))
     body = SAMPLE.read_bytes()
     return [deliver(base_url, env["SHOPIFY_API_SECRET"], body) for _ in range(options.deliveries)]
 
@@ -71,7 +78,7 @@ def main(argv=None) -> int:
         rounds.append(timings)
     firsts = [r[0] for r in rounds]
     later = [t for r in rounds for t in r[1:]]
-    figures = {"rounds": len(rounds), "first_ms": [round(t, 1) for t in firsts],
+    figures = {"probe": options.probe, "rounds": len(rounds), "first_ms": [round(t, 1) for t in firsts],
                "first_median_ms": round(statistics.median(firsts), 1),
                "later_median_ms": round(statistics.median(later), 1),
                "later_max_ms": round(max(later), 1)}

@@ -153,15 +153,24 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(env: dict[str, str], settings: ServerSettings) -> Iterator[str]:
-    """Start the app under gunicorn on a free port; yield its base URL once /healthz/live answers."""
+def gunicorn(env: dict[str, str], settings: ServerSettings, *, probe: str = "http",
+             settle: float = 0.0) -> Iterator[str]:
+    """Start the app under gunicorn on a free port; yield its base URL once /healthz/live answers.
+
+    probe="tcp" sends no HTTP request before yielding: it waits until the port accepts a connection, then
+    `settle` seconds, so the caller's first request is the worker's very first.
+    """
     port = free_port()
     command = [sys.executable, "-m", "gunicorn", "app:create_app()", "--bind", f"127.0.0.1:{port}",
                "--workers", str(settings.workers), "--worker-class", "gthread",
                "--threads", str(settings.threads), "--log-level", "warning"]
     base_url = f"http://127.0.0.1:{port}"
     with _process("gunicorn", command, env) as (process, log_path):
-        _wait_until_live(base_url, process, log_path)
+        if probe == "tcp":
+            _wait_until_listening(port, process, log_path)
+            time.sleep(settle)
+        else:
+            _wait_until_live(base_url, process, log_path)
         yield base_url
 
 
@@ -194,6 +203,19 @@ def _stop(process: subprocess.Popen) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+
+
+def _wait_until_listening(port: int, process: subprocess.Popen, log_path: Path, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with {process.returncode}:\n{log_path.read_text()[-3000:]}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"gunicorn did not listen within {timeout:.0f} s")
 
 
 def _wait_until_live(base_url: str, process: subprocess.Popen, log_path: Path, timeout: float = 30) -> None:

@@ -35,15 +35,10 @@ def shop_zone(session: Session, shop_id: int) -> ZoneInfo:
     return ZoneInfo(booking_settings(session, shop_id).timezone)
 
 
-def customer_by_shopify_id(session: Session, shop_id: int, shopify_customer_id: int, *,
-                           create: bool = False) -> Customer:
-    """The shop's customer with this Shopify id; created on demand for staff assignments."""
+def customer_by_shopify_id(session: Session, shop_id: int, shopify_customer_id: int) -> Customer:
+    """The shop's customer with this Shopify id (staff naming a new one go through customers.staff_customer)."""
     customer = session.scalar(select(Customer).where(
         Customer.shop_id == shop_id, Customer.shopify_customer_id == shopify_customer_id))
-    if customer is None and create:
-        customer = Customer(shop_id=shop_id, shopify_customer_id=shopify_customer_id)
-        session.add(customer)
-        session.flush()
     if customer is None:
         raise NotFound(f"no customer {shopify_customer_id} in this shop")
     return customer

@@ -4,12 +4,45 @@ from __future__ import annotations
 from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session
 
+from booking.errors import NotFound
 from booking.records import Booking, Customer, Entitlement, Membership, Order
 from db import insert_skipping_duplicates
+from shopify_app.queries import CUSTOMER
 
 
 def normalize_email(value: str | None) -> str | None:
     return value.strip().lower() if value and value.strip() else None
+
+
+def staff_customer(session: Session, shop_id: int, shopify_customer_id: int, *, lookup) -> Customer:
+    """The customer a member of staff names by Shopify id, for a booking or an assignment.
+
+    One Packbook already knows is used as it is. A new id is checked with Shopify first
+    (`lookup(id) -> {"email", "first_name", "last_name"} | None`), so a typo never invents a customer; the record
+    made then is the cache, and Shopify is asked once per customer. A guest who paid with the same email becomes
+    this customer, as when Shopify's own webhooks name them.
+    """
+    known = session.scalar(select(Customer).where(Customer.shop_id == shop_id,
+                                                  Customer.shopify_customer_id == shopify_customer_id))
+    if known is not None:
+        return known
+    found = lookup(shopify_customer_id)
+    if found is None:
+        raise NotFound(f"the shop has no customer {shopify_customer_id} in Shopify", field="customer_id")
+    customer = customer_for(session, shop_id, shopify_customer_id, found.get("email"))
+    customer.first_name = customer.first_name or found.get("first_name")
+    customer.last_name = customer.last_name or found.get("last_name")
+    session.flush()
+    return customer
+
+
+def find_in_shopify(shopify, shopify_customer_id: int) -> dict | None:
+    """The customer as Shopify has it, in the shape `staff_customer` takes; None if the shop has no such customer."""
+    node = shopify.query(CUSTOMER, {"id": f"gid://shopify/Customer/{shopify_customer_id}"})["customer"]
+    if not node:
+        return None
+    return {"email": (node.get("defaultEmailAddress") or {}).get("emailAddress"),
+            "first_name": node.get("firstName"), "last_name": node.get("lastName")}
 
 
 def customer_for(session: Session, shop_id: int, shopify_customer_id: int | None, email: str | None) -> Customer:

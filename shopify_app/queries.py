@@ -163,3 +163,16 @@ query SubscriptionContractLines($id: ID!) {
   }
 }
 """
+
+# Whether the shop has this customer, before staff book or assign for an id Packbook has not seen.
+# `Customer.email` is deprecated since 2025-04; `defaultEmailAddress.emailAddress` replaces it.
+CUSTOMER = """
+query Customer($id: ID!) {
+  customer(id: $id) {
+    id
+    firstName
+    lastName
+    defaultEmailAddress { emailAddress }
+  }
+}
+"""

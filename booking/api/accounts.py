@@ -15,6 +15,7 @@ import db
 from booking import accounts, assignments
 from booking.accounts import plain
 from booking.api import bp, staff_actor, utc_now
+from booking.api.shopify import shopify_edge, staff_customer
 from booking.errors import NotFound
 from booking.records import Entitlement, LedgerEntry
 from booking.rules.ledger import ENTRY_KINDS
@@ -147,14 +148,17 @@ def customer_entitlements(customer_id: int):
 
 @bp.post("/customers/<id:customer_id>/entitlements")
 @shop_required
-@declare("packages", body=Assignment, answer=EntitlementOut, status=201, errors=("NotFound", "Conflict"),
+@shopify_edge
+@declare("packages", body=Assignment, answer=EntitlementOut, status=201,
+         errors=("NotFound", "Conflict", "ShopifyUnavailable"),
          says="The new package (for a membership: its first period's allowance)",
          description="A membership plan starts a membership (access and allowance) as a purchase does. A prepaid "
-                     "balance cannot be assigned (409 `not_assignable`): it lives on a Shopify gift card.")
+                     "balance cannot be assigned (409 `not_assignable`): it lives on a Shopify gift card. A customer "
+                     "Packbook has not seen is checked with Shopify first: 404 `customer_id` if the shop has none.")
 def assign_plan(customer_id: int, body: Assignment):
-    """Assign a plan by hand (not-for-sale plans too); the customer is created from the Shopify id if new."""
+    """Assign a plan by hand (not-for-sale plans too) to a customer the shop has in Shopify."""
     session = db.session()
-    customer = accounts.customer_by_shopify_id(session, g.shop.id, customer_id, create=True)
+    customer = staff_customer(customer_id)
     entitlement = assignments.assign(session, g.shop.id, customer, body.plan_id, actor=staff_actor(),
                                      now=utc_now())
     body = _present(session, entitlement)

@@ -14,6 +14,7 @@ import db
 from booking import accounts, bookings
 from booking.accounts import plain
 from booking.api import bp, iso, local_instant, money, staff_actor, utc_now
+from booking.api.shopify import shopify_edge, staff_customer
 from booking.bookings import SessionRequest
 from booking.errors import NotFound
 from booking.models import Service
@@ -242,14 +243,16 @@ def get_booking(booking_id: int):
 
 @bp.post("/bookings")
 @shop_required
+@shopify_edge
 @declare("bookings", body=BookingInput, answer=[BookingOut, BookingList], status=201,
-         errors=("NotFound", "Conflict"), says="The booking (single form) or {bookings: [...]} (sessions form)",
+         errors=("NotFound", "Conflict", "ShopifyUnavailable"), says="The booking (single form) or {bookings: [...]} (sessions form)",
          description="Paid from the customer's package that expires first (or `entitlement_id`) unless "
-                     "`use_package` is false; a members-only service needs a membership that opens it.")
+                     "`use_package` is false; a members-only service needs a membership that opens it. A customer "
+                     "Packbook has not seen is checked with Shopify first: 404 `customer_id` if the shop has none.")
 def create_bookings(body: BookingInput):
     """Book one session, or several at once (all or none); paid from a package unless use_package is false."""
     session = db.session()
-    customer = accounts.customer_by_shopify_id(session, g.shop.id, body.customer_id, create=True)
+    customer = staff_customer(body.customer_id)
     booked = bookings.book_sessions(session, g.shop.id, customer, body.requests(), actor=staff_actor(),
                                     now=utc_now(), use_package=body.use_package, entitlement_id=body.entitlement_id)
     zone, progress = accounts.shop_zone(session, g.shop.id), {}

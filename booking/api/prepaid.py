@@ -10,7 +10,7 @@ from pydantic import Field
 import db
 from booking import accounts, prepaid
 from booking.api import bp, money, utc_now
-from booking.api.variants import shopify_client, shopify_edge
+from booking.api.shopify import shopify_client, shopify_edge
 from booking.errors import NotFound
 from booking.models import Plan
 from booking.order_facts import GiftCardFacts

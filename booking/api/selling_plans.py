@@ -7,7 +7,8 @@ from pydantic import Field
 import db
 from booking import selling_plans
 from booking.api import bp
-from booking.api.variants import NUMERIC_ID, shopify_client, shopify_edge
+from booking.api.shopify import shopify_client, shopify_edge
+from booking.api.variants import NUMERIC_ID
 from endpoints import declare
 from endpoints.fields import shopify_id
 from endpoints.models import Answer, Body

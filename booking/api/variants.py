@@ -1,9 +1,6 @@
 """/api/plans/<id>/variants and /api/shopify/products: which Shopify variants grant a plan, and the picker for them."""
 from __future__ import annotations
 
-import functools
-import logging
-
 from typing import Literal
 
 from flask import g, jsonify
@@ -15,11 +12,9 @@ from booking.api import bp
 from endpoints import declare
 from endpoints.fields import shopify_id, text, whole
 from endpoints.models import Answer, Body
-from shopify_app.auth import settings, shop_required
-from shopify_app.client import ShopifyClient
-from shopify_app.errors import ShopifyError
+from booking.api.shopify import shopify_client, shopify_edge
+from shopify_app.auth import shop_required
 
-log = logging.getLogger(__name__)
 VariantId = shopify_id("ProductVariant")
 NUMERIC_ID = {"type": "string", "pattern": "^[0-9]{1,19}$", "example": "44012345678901",
               "description": "Numeric Shopify id as a string (ids exceed 2^53)"}
@@ -85,28 +80,6 @@ class PageInfo(Answer):
 class ProductPage(Answer):
     products: list[ShopifyProduct]
     page_info: PageInfo
-
-
-def shopify_client() -> ShopifyClient:
-    """The shop's own Admin API client; a merchant is waiting, so one quick retry at most."""
-    return ShopifyClient(g.shop.domain, g.shop.access_token, admin_origin=settings().shopify_admin_origin,
-                         max_attempts=2, max_wait=2.0, timeout=10)
-
-
-def shopify_edge(view):
-    """Shopify down, throttled or refusing the token: 502 shopify_unavailable, never a 500; nothing is kept."""
-
-    @functools.wraps(view)
-    def wrapper(*args, **kwargs):
-        try:
-            return view(*args, **kwargs)
-        except ShopifyError as exc:
-            db.session().rollback()
-            log.warning("Shopify call for %s failed: %s", g.shop.domain, exc)
-            return jsonify(error="Shopify could not be reached; try again in a moment",
-                           code="shopify_unavailable"), 502
-
-    return wrapper
 
 
 def mapping_json(mapping: variants.Mapping) -> dict:

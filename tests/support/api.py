@@ -4,10 +4,16 @@ Views read the real clock, so dates here are computed from today (a Monday weeks
 """
 from __future__ import annotations
 
+import json
+import re
 import time
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import responses
+
+from booking.records import Customer
 from shopify_app.session_tokens import mint_session_token
 from tests.support.factories import API_KEY, API_SECRET, make_shop
 
@@ -16,6 +22,24 @@ def bearer(shop: str, **kw) -> dict:
     token = mint_session_token(shop, api_key=API_KEY, secret=kw.pop("secret", API_SECRET),
                                now=kw.pop("now", int(time.time())), user_id=kw.pop("user_id", "1"))
     return {"Authorization": f"Bearer {token}"}
+
+
+@contextmanager
+def shopify_customers(shop, known: dict[int, str]):
+    """Shopify's Admin API answering the Customer query for `shop`: the ids in `known` (id -> email) exist,
+    every other id does not. Yields the mock, so a test can count what reached Shopify."""
+    endpoint = re.compile(rf"https://{re.escape(shop.domain)}/admin/api/[^/]+/graphql\.json")
+
+    def answer(request):
+        asked = int(json.loads(request.body)["variables"]["id"].rpartition("/")[2])
+        node = None if asked not in known else {
+            "id": f"gid://shopify/Customer/{asked}", "firstName": "Test", "lastName": f"Customer {asked}",
+            "defaultEmailAddress": {"emailAddress": known[asked]}}
+        return 200, {"Content-Type": "application/json"}, json.dumps({"data": {"customer": node}})
+
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        mock.add_callback(responses.POST, endpoint, callback=answer)
+        yield mock
 
 
 LONDON = ZoneInfo("Europe/London")
@@ -56,8 +80,17 @@ class Api:
         return response.get_json()
 
 
+KNOWN_CUSTOMERS = {7001: "ana@example.com", 7002: "ben@example.com"}
+
+
 def shop_api(client, db_session, **shop) -> Api:
-    return Api(client, make_shop(db_session, **{"iana_timezone": "Europe/London", "currency_code": "GBP", **shop}))
+    """One shop's admin, with the two customers the API tests book for already known to Packbook (as if
+    Shopify had sent their orders): staff naming any other id makes Packbook ask Shopify first."""
+    row = make_shop(db_session, **{"iana_timezone": "Europe/London", "currency_code": "GBP", **shop})
+    for shopify_id, email in KNOWN_CUSTOMERS.items():
+        db_session.add(Customer(shop_id=row.id, shopify_customer_id=shopify_id, email=email))
+    db_session.flush()
+    return Api(client, row)
 
 
 def a_monday(weeks_ahead: int = 3) -> date:

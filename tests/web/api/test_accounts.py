@@ -1,27 +1,59 @@
 """/api/customers/{id}/entitlements, /api/entitlements/{id}/...: assign, read, adjust, revoke; the liability report."""
 from __future__ import annotations
 
+import json
+import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import select
+import responses
+from sqlalchemy import func, select
 
 from booking import accounts
 from booking.records import ActivityLog, Customer
-from tests.support.api import a_monday, assign, book, local, make_spa, shop_api
+from tests.support.api import a_monday, assign, book, local, make_spa, shop_api, shopify_customers
 
 
-def test_assigning_a_plan_creates_an_unknown_customer_and_answers_the_package(client, db_session):
+def test_assigning_a_plan_to_a_customer_shopify_has_creates_them_once_and_answers_the_package(client, db_session):
     api = shop_api(client, db_session)
     spa = make_spa(api, plan={"validity_days": 30})
-    package = assign(api, spa["plan"], customer_id=9_007_199_254_740_993)  # beyond 2^53
+    with shopify_customers(api.shop, {9_007_199_254_740_993: "Cleo@Example.com"}) as shopify:
+        package = assign(api, spa["plan"], customer_id=9_007_199_254_740_993)  # beyond 2^53
+        assign(api, spa["plan"], customer_id=9_007_199_254_740_993)
+        assert len(shopify.calls) == 1, "the record made on the first call is the cache"
+        asked = json.loads(shopify.calls[0].request.body)["variables"]
+    assert asked == {"id": "gid://shopify/Customer/9007199254740993"}
     assert (package["plan_id"], package["title"], package["unit"], package["source"]) == \
         (spa["plan"], "5x massage", "sessions", "staff")
     assert (package["progress"], package["status"], package["expires_in_days"]) == ("0 of 5 used", "active", 30)
-    customer = db_session.scalar(select(Customer).where(Customer.shop_id == api.shop.id))
-    assert customer.shopify_customer_id == 9_007_199_254_740_993
-    [listed] = api.get("/api/customers/9007199254740993/entitlements").get_json()["entitlements"]
-    assert listed == package
+    customer = db_session.scalar(select(Customer).where(Customer.shop_id == api.shop.id,
+                                                        Customer.shopify_customer_id == 9_007_199_254_740_993))
+    assert (customer.email, customer.last_name) == ("cleo@example.com", "Customer 9007199254740993")
+    listed = api.get("/api/customers/9007199254740993/entitlements").get_json()["entitlements"]
+    assert listed[0] == package and len(listed) == 2
+
+
+def test_staff_naming_a_customer_shopify_does_not_have_get_404_and_nothing_is_created(client, db_session):
+    api = shop_api(client, db_session)
+    spa = make_spa(api)
+    before = db_session.scalar(select(func.count()).select_from(Customer))
+    with shopify_customers(api.shop, {}):
+        assigned = api.post("/api/customers/424242/entitlements", {"plan_id": spa["plan"]})
+        booked = book(api, spa, local(a_monday(), 10), customer_id=424242)
+    for response in (assigned, booked):
+        assert response.status_code == 404, response.get_json()
+        assert response.get_json()["field"] == "customer_id"
+    assert db_session.scalar(select(func.count()).select_from(Customer)) == before
+
+
+def test_shopify_unreachable_while_checking_a_new_customer_is_a_502_and_changes_nothing(client, db_session):
+    api = shop_api(client, db_session)
+    spa = make_spa(api)
+    with responses.RequestsMock() as mock:
+        mock.post(re.compile(r"https://.*/graphql\.json"), status=503, body="unavailable")
+        response = api.post("/api/customers/424242/entitlements", {"plan_id": spa["plan"]})
+    assert response.status_code == 502 and response.get_json()["code"] == "shopify_unavailable"
+    assert db_session.scalar(select(Customer).where(Customer.shopify_customer_id == 424242)) is None
 
 
 def test_a_customer_packbook_has_never_seen_has_no_packages(client, db_session):
@@ -39,7 +71,8 @@ def test_assigning_an_unknown_archived_or_missing_plan_fails(client, db_session)
         assert response.status_code == 404 and response.get_json()["code"] == "not_found"
     missing = api.post("/api/customers/7001/entitlements", {})
     assert missing.status_code == 422 and missing.get_json()["field"] == "plan_id"
-    assert db_session.scalar(select(Customer).where(Customer.shop_id == api.shop.id)) is None  # rolled back
+    assert db_session.scalar(select(func.count()).select_from(ActivityLog)
+                             .where(ActivityLog.shop_id == api.shop.id)) == 0  # nothing assigned
 
 
 def test_an_adjustment_with_a_reason_changes_the_balance_and_is_logged(client, db_session):
@@ -97,7 +130,7 @@ def test_revoking_takes_back_what_is_left_and_stops_booking(client, db_session):
 def test_a_lapsed_package_reads_as_expired_before_the_expiry_job_runs(client, db_session):
     api = shop_api(client, db_session)
     spa = make_spa(api, plan={"validity_days": 1})
-    customer = accounts.customer_by_shopify_id(db_session, api.shop.id, 7001, create=True)
+    customer = accounts.customer_by_shopify_id(db_session, api.shop.id, 7001)
     accounts.assign_plan(db_session, api.shop.id, customer, spa["plan"], actor="staff:1",
                          now=datetime.now(timezone.utc) - timedelta(days=10))
     db_session.flush()

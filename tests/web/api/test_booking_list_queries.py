@@ -6,7 +6,7 @@ from contextlib import contextmanager
 
 from sqlalchemy import event
 
-from tests.support.api import a_monday, assign, book, local, make_spa, shop_api
+from tests.support.api import a_monday, assign, book, local, make_spa, shop_api, shopify_customers
 
 
 @contextmanager
@@ -36,7 +36,8 @@ def test_listing_bookings_costs_the_same_statements_for_two_customers_or_six(app
     spa, monday = make_spa(api), a_monday()
 
     def book_for(customer_id: int, hour: int) -> None:
-        assign(api, spa["plan"], customer_id=customer_id)
+        with shopify_customers(api.shop, {customer_id: f"c{customer_id}@example.com"}):
+            assign(api, spa["plan"], customer_id=customer_id)
         assert book(api, spa, local(monday, hour), customer_id=customer_id).status_code == 201
 
     for n in range(2):

@@ -10,7 +10,7 @@ from booking import accounts, bookings
 from booking.records import Booking, Customer, LedgerEntry
 from booking.bookings import SessionRequest
 from tests.support.api import (WEEKDAYS, a_monday, assign, book, local, make_spa, shop_api,
-                                        slot_starts)
+                                        shopify_customers, slot_starts)
 
 
 def test_a_taken_slot_is_409_slot_unavailable(client, db_session):
@@ -31,7 +31,8 @@ def test_no_credit_left_is_409_insufficient_credit(client, db_session):
     assert book(api, spa, local(monday, 10)).status_code == 201
     response = book(api, spa, local(monday, 12))
     assert response.status_code == 409 and response.get_json()["code"] == "insufficient_credit"
-    stranger = book(api, spa, local(monday, 14), customer_id=7999)  # no package at all
+    with shopify_customers(api.shop, {7999: "stranger@example.com"}):
+        stranger = book(api, spa, local(monday, 14), customer_id=7999)  # no package at all
     assert stranger.status_code == 409 and stranger.get_json()["code"] == "insufficient_credit"
     assert len(api.get("/api/bookings").get_json()["bookings"]) == 1
 
@@ -86,7 +87,8 @@ def test_booking_without_a_package_charges_the_service_price_and_writes_no_ledge
 def test_a_members_only_service_cannot_be_booked_without_a_package(client, db_session):
     api = shop_api(client, db_session)
     spa, monday = make_spa(api, service={"members_only": True}), a_monday()
-    response = book(api, spa, local(monday, 10), customer_id=7555, use_package=False)
+    with shopify_customers(api.shop, {7555: "guest@example.com"}):
+        response = book(api, spa, local(monday, 10), customer_id=7555, use_package=False)
     assert response.status_code == 409 and response.get_json()["code"] == "not_eligible"
     assert db_session.scalar(select(Customer).where(Customer.shopify_customer_id == 7555)) is None  # rolled back
 
@@ -119,7 +121,7 @@ def test_reschedule_moves_the_booking_and_keeps_its_credit(client, db_session):
 
 def _started_booking(db_session, api, spa) -> tuple[int, int]:
     """A session that began last week, on a package assigned (through the use cases) the day before."""
-    customer = accounts.customer_by_shopify_id(db_session, api.shop.id, 7001, create=True)
+    customer = accounts.customer_by_shopify_id(db_session, api.shop.id, 7001)
     now = datetime.now(timezone.utc)
     day = now - timedelta(days=7 + now.weekday())  # last week's Monday: within the resource's hours
     start = datetime(day.year, day.month, day.day, 11, tzinfo=timezone.utc)

@@ -87,6 +87,8 @@ def _graphql(request):
                              "expiresOn": None, "updatedAt": "2026-01-01T10:00:00Z",
                              "balance": {"amount": "42.50", "currencyCode": "GBP"}}
                 if found == str(GIFT_CARD_ID) else None}
+    elif name == "Customer":  # the spa's customers are known already; Shopify has no other
+        data = {"customer": None}
     else:  # a query this fake does not know: the app answers 502 and not_a_server_error says so
         return 400, {}, json.dumps({"errors": [{"message": f"the fake Shopify does not know {name!r}"}]})
     return 200, {"Content-Type": "application/json"}, json.dumps({"data": data})
