@@ -10,10 +10,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from booking import accounts, memberships
-from booking.errors import NotAssignable, NotFound
+from booking.errors import NotAssignable, NotFound, ValidationFailed
 from booking.models import Plan
 from booking.records import Customer, Entitlement
 from booking.rules.plans import PlanTerms
+from endpoints.fields import FIRST_DAY, LAST_DAY
 
 
 def assign(session: Session, shop_id: int, customer: Customer, plan_id: int, *, actor: str,
@@ -26,6 +27,10 @@ def assign(session: Session, shop_id: int, customer: Customer, plan_id: int, *, 
     if plan.kind == "prepaid_balance":
         raise NotAssignable(f"{plan.title} is a prepaid balance held on a Shopify gift card, which only Shopify "
                             "can issue: sell or issue the gift card in Shopify instead")
+    if not PlanTerms.from_json(plan.terms).dates_within(FIRST_DAY, LAST_DAY):
+        # Saved before dates were bounded (9999-12-31 overflows the expiry arithmetic).
+        raise ValidationFailed(f"{plan.title} holds a date outside {FIRST_DAY.isoformat()} to "
+                               f"{LAST_DAY.isoformat()}; edit the plan's dates first", field="plan_id")
     if plan.kind == "membership":
         return _start_membership(session, shop_id, customer, plan, actor=actor, now=now)
     return accounts.assign_plan(session, shop_id, customer, plan.id, actor=actor, now=now)

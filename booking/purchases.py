@@ -28,6 +28,7 @@ from booking.rules.plans import PlanTerms, end_of_local_day
 from booking.prepaid import record_prepaid
 from booking.records import ActivityLog, Customer, Entitlement, Order, OrderRefund
 from db import insert_skipping_duplicates
+from endpoints.fields import FIRST_DAY, LAST_DAY
 
 ALL = "*"
 
@@ -143,6 +144,10 @@ def why_not_granted(plan: Plan, line: OrderLine, now: datetime, zone: ZoneInfo) 
                     "so Shopify issued no card to hold the balance")
         return None
     terms = PlanTerms.from_json(plan.terms)
+    if not terms.dates_within(FIRST_DAY, LAST_DAY):
+        # Saved before dates were bounded: a date like 9999-12-31 overflows the expiry arithmetic.
+        return (f"the plan “{title}” holds a date outside {FIRST_DAY.isoformat()} to {LAST_DAY.isoformat()}; "
+                "edit its dates, then grant by hand")
     last_day = terms.validity.fixed_date if terms.validity.kind == "fixed_date" else None
     if last_day is not None and end_of_local_day(last_day, zone) <= now:
         return f"the plan “{title}” expired on {last_day.isoformat()}"

@@ -163,6 +163,12 @@ class PlanTerms:
     def covers(self, service_id: int) -> bool:
         return self.service_ids is None or service_id in self.service_ids
 
+    def dates_within(self, first: date, last: date) -> bool:
+        """Whether every calendar date the plan names (expiry, usable dates) lies in [first, last]."""
+        windows = self.windows
+        days = [self.validity.fixed_date, windows.date_from, windows.date_to, *(windows.dates or ())]
+        return all(first <= day <= last for day in days if day is not None)
+
     def to_json(self) -> dict:
         """A JSON-ready dict (Decimal as string, sets as sorted lists) for the entitlement's snapshot column."""
         return {

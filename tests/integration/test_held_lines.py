@@ -42,6 +42,10 @@ def _usable_window_over(plan):
     _terms(plan, windows=Windows(date_from=date(2025, 1, 1), date_to=date(2025, 6, 30)))
 
 
+def _saved_before_dates_were_bounded(plan):
+    _terms(plan, validity=Validity("fixed_date", fixed_date=date(9999, 12, 31)))
+
+
 def _unchanged(plan):
     pass
 
@@ -51,6 +55,7 @@ PACKAGE_CASES = [
     (_off_sale, "is not for sale"),
     (_expired, "expired on 2025-12-31"),
     (_usable_window_over, "could only be used until 2025-06-30"),
+    (_saved_before_dates_were_bounded, "holds a date outside 2000-01-01 to 2099-12-31"),
     (_unchanged, None),
 ]
 

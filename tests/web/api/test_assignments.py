@@ -2,9 +2,14 @@
 a prepaid balance, which lives on a Shopify gift card, is refused with a reason."""
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import date
+
 from sqlalchemy import select
 
+from booking.models import Plan
 from booking.records import Membership
+from booking.rules.plans import PlanTerms, Validity
 from tests.support.api import a_monday, book, local, make_spa, shop_api
 
 
@@ -50,3 +55,16 @@ def test_a_member_books_a_members_only_service_with_the_default_request(client, 
     assert insisted.status_code == 409 and insisted.get_json()["code"] == "not_eligible"
     massage = book(api, spa, local(monday, 14)).get_json()  # the allowance still pays for what it covers
     assert massage["redeemed_from"]["title"] == "Gold"
+
+
+def test_a_plan_saved_with_a_date_beyond_the_bounds_is_refused_by_name_not_a_500(client, db_session):
+    """Plans saved before dates were bounded may hold 9999-12-31; assigning one says so (422 plan_id)."""
+    api = shop_api(client, db_session)
+    spa = make_spa(api)
+    plan = db_session.get(Plan, spa["plan"])
+    plan.terms = replace(PlanTerms.from_json(plan.terms),
+                         validity=Validity("fixed_date", fixed_date=date(9999, 12, 31))).to_json()
+    db_session.flush()
+    response = api.post("/api/customers/7001/entitlements", {"plan_id": spa["plan"]})
+    assert response.status_code == 422 and response.get_json()["field"] == "plan_id"
+    assert "2099-12-31" in response.get_json()["error"]
