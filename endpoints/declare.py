@@ -11,19 +11,18 @@ The summary in the OpenAPI document is the view's docstring's first line.
 from __future__ import annotations
 
 import functools
-import json
 from dataclasses import dataclass
 
 from flask import request
 from pydantic import BaseModel, ValidationError
 from werkzeug.routing import BaseConverter
 
+from endpoints import json_input
 from endpoints.errors import InvalidInput
 from endpoints.fields import MAX_ID, MAX_SMALL_ID
 
 # Error answers an operation may document besides 401 and 422, by name (components.responses in the document).
 ERROR_STATUS = {"Unauthorized": 401, "Forbidden": 403, "NotFound": 404, "Conflict": 409, "Invalid": 422, "ShopifyUnavailable": 502}
-MAX_DEPTH = 64  # JSON nesting; Python's parser would recurse until it failed
 
 
 @dataclass(frozen=True)
@@ -87,18 +86,9 @@ def read_body(model: type[BaseModel], *, required: bool = True) -> BaseModel:
 
 def _json(raw: bytes):
     try:
-        data = json.loads(raw)
-    except (ValueError, RecursionError):
+        return json_input.parse(raw)
+    except json_input.RefusedJson:
         return None
-    return data if _depth(data) <= MAX_DEPTH else None
-
-
-def _depth(value, level: int = 0) -> int:
-    # Iterative enough for MAX_DEPTH: it stops descending once past the limit.
-    if level > MAX_DEPTH or not isinstance(value, (dict, list)):
-        return level
-    children = value.values() if isinstance(value, dict) else value
-    return max((_depth(child, level + 1) for child in children), default=level + 1)
 
 
 def _query_values() -> dict:

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import hashlib
+import re
+import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -99,16 +101,29 @@ def _reason_for(cause: BaseException | None) -> str:
     return "malformed"
 
 
+# Shopify's session tokens live one minute; one that claims to live longer was not minted by App Bridge.
+MAX_LIFETIME_SECONDS = 300
+_USER_ID = re.compile(r"[0-9]{1,20}")
+
+
 def _session_token_from(claims: dict) -> SessionToken:
     try:
         shop = sanitize_shop(claims["dest"])
     except InvalidShopDomain as error:
         raise InvalidSessionToken("bad_destination", str(error)) from None
+    expires_at = claims.get("exp")
+    if not isinstance(expires_at, int) or isinstance(expires_at, bool):
+        raise InvalidSessionToken("malformed", "the session token has no expiry")
+    if expires_at > time.time() + MAX_LIFETIME_SECONDS:
+        raise InvalidSessionToken("too_long_lived", "the session token claims to live longer than a session token")
+    user_id = claims.get("sub")
+    if user_id is not None and (not isinstance(user_id, str) or not _USER_ID.fullmatch(user_id)):
+        raise InvalidSessionToken("bad_subject", "the session token's user is not a Shopify user id")
     return SessionToken(
         shop=shop,
-        user_id=claims.get("sub"),
+        user_id=user_id,
         session_id=claims.get("sid"),
-        expires_at=int(claims["exp"]),
+        expires_at=expires_at,
         claims=claims,
     )
 

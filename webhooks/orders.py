@@ -12,6 +12,7 @@ from booking.order_facts import GiftCardFacts, OrderFacts, OrderLine
 from db import utcnow
 from shopify_app.models import Shop
 from webhooks.models import EventStatus, WebhookEvent
+from webhooks.payloads import without_codes
 
 
 def order_facts(payload: dict, triggered_at: datetime | None = None) -> OrderFacts:
@@ -98,8 +99,8 @@ def handle_gift_card(session: Session, shop: Shop, event: WebhookEvent) -> Event
         is not None else None, currency=card.get("currency"),
         expires_on=date.fromisoformat(card["expires_on"]) if card.get("expires_on") else None,
         enabled=card.get("disabled_at") is None, updated_at=_time(card.get("updated_at"))), now=utcnow())
-    # The payload may carry the full code on some versions; never keep it.
-    event.payload = {k: v for k, v in event.payload.items() if k not in ("code", "masked_code")}
+    # The door strips codes before storing; events stored before it did are cleaned as they are handled.
+    event.payload = without_codes(event.topic, event.payload)
     return EventStatus.DONE
 
 

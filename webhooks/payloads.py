@@ -137,7 +137,37 @@ def check_payload(topic: str, payload: dict) -> None:
     if not isinstance(body, dict):
         raise UnusablePayload("gift_card", "gift_card must be a JSON object")
     try:
-        model.model_validate(body)
+        checked = model.model_validate(body)
     except ValidationError as exc:
         invalid = InvalidInput.from_pydantic(exc, root="body")
         raise UnusablePayload(invalid.field, invalid.message) from None
+    if isinstance(checked, Order):
+        _refuse_repeated_lines(checked.line_items)
+
+
+def _refuse_repeated_lines(lines: list[LineItem]) -> None:
+    # Packages are keyed by (order, line item, unit): a second line with the same id would be dropped.
+    seen = set()
+    for index, line in enumerate(lines):
+        if line.id in seen:
+            raise UnusablePayload(f"line_items[{index}].id", f"line_items[{index}].id repeats an earlier line's id")
+        seen.add(line.id)
+
+
+CODE_KEYS = ("code", "masked_code")
+
+
+def without_codes(topic: str, payload: dict) -> dict:
+    """A gift card's payload with its code removed, in every shape Shopify sends it (bare or wrapped in
+    {"gift_card": ...}), before it is stored or logged. The last four characters are all Packbook keeps."""
+    if not topic.startswith("gift_cards/"):
+        return payload
+    wrapped = isinstance(payload.get("gift_card"), dict)
+    card = payload["gift_card"] if wrapped else payload
+    if not any(key in card for key in CODE_KEYS):
+        return payload
+    code = card.get("code")
+    kept = {key: value for key, value in card.items() if key not in CODE_KEYS}
+    if not kept.get("last_characters") and isinstance(code, str) and len(code) >= 4:
+        kept["last_characters"] = code[-4:]
+    return {**payload, "gift_card": kept} if wrapped else kept

@@ -1,21 +1,22 @@
 """POST /webhooks: verify the signature on the raw body, persist the event, enqueue it, answer 200."""
 from __future__ import annotations
 
-import json
 import logging
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
 from flask import Blueprint, Response, current_app, jsonify, request
+from werkzeug.exceptions import RequestEntityTooLarge
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 import db
 from db import utcnow
-from shopify_app.shop_domain import InvalidShopDomain, sanitize_shop
 from shopify_app.signatures import InvalidSignature, verify_webhook
 from webhooks.models import EventStatus, WebhookEvent
-from webhooks.payloads import UnusablePayload, check_payload
+from endpoints import json_input
+from webhooks.payloads import UnusablePayload, check_payload, without_codes
 from webhooks.queue import QueueUnavailable, get_queue
 
 log = logging.getLogger(__name__)
@@ -49,8 +50,8 @@ def receive():
     """Shopify's single webhook endpoint for every topic (see shopify.app.toml)."""
     if (request.content_length or 0) > MAX_BODY_BYTES:
         return _error(413, "body_too_large", "webhook body exceeds 1 MiB")
-    body = request.get_data(cache=False)
-    if len(body) > MAX_BODY_BYTES:
+    body = _body_within_limit()
+    if body is None:
         return _error(413, "body_too_large", "webhook body exceeds 1 MiB")
     try:
         # The signature is checked on the raw bytes before anything is parsed or stored.
@@ -69,6 +70,17 @@ def receive():
     return jsonify(status="accepted"), 200
 
 
+def _body_within_limit() -> bytes | None:
+    """The raw body, or None when it is over the limit however it is framed. A chunked body has no
+    Content-Length: werkzeug's stream stops at MAX_CONTENT_LENGTH and raises on the byte after it."""
+    try:
+        body = request.stream.read(MAX_BODY_BYTES + 1)
+        over = len(body) > MAX_BODY_BYTES or (len(body) == MAX_BODY_BYTES and request.stream.read(1))
+    except RequestEntityTooLarge:
+        return None
+    return None if over else body
+
+
 def _header(name: str) -> str | None:
     # Header names are case-insensitive; the newer "Events" deliveries drop the X- prefix.
     return request.headers.get(f"X-Shopify-{name}") or request.headers.get(f"Shopify-{name}")
@@ -76,35 +88,50 @@ def _header(name: str) -> str | None:
 
 def parse_delivery(body: bytes) -> Delivery:
     """Turn a verified request into a Delivery, or raise MalformedDelivery naming the bad part."""
-    topic = _header("Topic")
-    if not topic:
-        raise MalformedDelivery("X-Shopify-Topic", "X-Shopify-Topic header is missing")
-    try:
-        shop = sanitize_shop(_header("Shop-Domain"))
-    except InvalidShopDomain:
-        raise MalformedDelivery("X-Shopify-Shop-Domain", "X-Shopify-Shop-Domain is not a *.myshopify.com domain") from None
-    webhook_id = _header("Webhook-Id")
-    event_id = _header("Event-Id") or webhook_id
-    if not event_id or len(event_id) > 255:
+    topic = _checked_header("Topic", _TOPIC, "a topic such as orders/paid")
+    shop = _checked_header("Shop-Domain", _CANONICAL_SHOP, "a shop domain such as example.myshopify.com")
+    webhook_id = _checked_header("Webhook-Id", _TOKEN, "an id of up to 255 characters", required=False)
+    event_id = _checked_header("Event-Id", _TOKEN, "an id of up to 255 characters", required=False) or webhook_id
+    if not event_id:
         raise MalformedDelivery("X-Shopify-Event-Id", "X-Shopify-Event-Id (or X-Shopify-Webhook-Id) is missing")
-    topic, payload = topic.strip().lower(), _parse_payload(body)
+    api_version = _checked_header("API-Version", _API_VERSION, "a version such as 2026-10", required=False)
+    payload = _parse_payload(body)
     try:
         check_payload(topic, payload)
     except UnusablePayload as exc:
         raise MalformedDelivery(exc.field, exc.message) from None
-    return Delivery(shop, topic, event_id, webhook_id, _header("API-Version"),
-                    _parse_triggered_at(_header("Triggered-At")), payload)
+    return Delivery(shop, topic, event_id, webhook_id, api_version,
+                    _parse_triggered_at(_header("Triggered-At")), without_codes(topic, payload))
+
+
+# Each header is taken exactly as Shopify sends it and no other way: nothing is normalised into shape, so
+# "localhost", "https://x.myshopify.com" or "x.myshopify.com/admin" are refused rather than guessed at.
+# Every length fits its column.
+_TOPIC = re.compile(r"[a-z0-9_]{1,48}/[a-z0-9_]{1,48}")
+_CANONICAL_SHOP = re.compile(r"[a-z0-9][a-z0-9-]{0,59}\.myshopify\.com")
+_TOKEN = re.compile(r"[A-Za-z0-9._:/+=-]{1,255}")
+_API_VERSION = re.compile(r"[0-9]{4}-[0-9]{2}|unstable")
+
+
+def _checked_header(name: str, pattern: re.Pattern, says: str, *, required: bool = True) -> str | None:
+    value = _header(name)
+    if value is None and not required:
+        return None
+    if value is None or not pattern.fullmatch(value):
+        raise MalformedDelivery(f"X-Shopify-{name}", f"X-Shopify-{name} must be {says}")
+    return value
 
 
 def _parse_payload(body: bytes) -> dict:
     try:
         # Python ints keep full precision: Shopify ids exceed 2^53.
-        payload = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise MalformedDelivery("body", "body is not valid JSON") from None
+        payload = json_input.parse(body)
+    except json_input.RefusedJson as exc:
+        raise MalformedDelivery("body", str(exc)) from None
     if not isinstance(payload, dict):
         raise MalformedDelivery("body", "body must be a JSON object")
-    return payload
+    # A customer's note may hold NUL, which PostgreSQL's JSON column cannot store: keep the rest of the text.
+    return json_input.without_nul(payload) if b"\\u0000" in body else payload
 
 
 def _parse_triggered_at(value: str | None) -> datetime | None:

@@ -16,7 +16,7 @@ from booking.accounts import plain
 from booking.api import bp, iso, local_instant, money, staff_actor, utc_now
 from booking.api.shopify import shopify_edge, staff_customer
 from booking.bookings import SessionRequest
-from booking.errors import NotFound
+from booking.errors import NotFound, ValidationFailed
 from booking.models import Service
 from booking.records import BOOKING_STATUSES, Booking, Customer, Entitlement
 from endpoints import InvalidInput, declare
@@ -203,6 +203,9 @@ def list_bookings(query: BookingsQuery):
 
 
 def _listed(query: BookingsQuery, zone: ZoneInfo):
+    if query.from_ is not None and query.to is not None \
+            and local_instant(query.to, zone) <= local_instant(query.from_, zone):
+        raise ValidationFailed("`to` must be after `from`", field="to")
     listed = select(Booking).where(Booking.shop_id == g.shop.id)
     if query.from_ is not None:
         listed = listed.where(Booking.ends_at > local_instant(query.from_, zone))

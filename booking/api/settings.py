@@ -16,7 +16,11 @@ from endpoints.models import Answer, Body, patch_of
 from shopify_app.auth import shop_required
 
 
-_ZONES = frozenset(available_timezones())
+# The zone database also lists names that are not places: the machine's own zone, POSIX rule files and
+# tzdata's "Factory" placeholder. A shop's zone must be a real one, the same on every machine.
+_NOT_PLACES = {"localtime", "posixrules", "Factory"}
+_ZONES = frozenset(zone for zone in available_timezones()
+                   if zone not in _NOT_PLACES and not zone.startswith(("posix/", "right/", "SystemV/")))
 
 
 def _zone(value):

@@ -308,6 +308,10 @@ def adjustment_entry(ent: EntitlementState, delta: Decimal, unit: LedgerUnit, re
         raise ValidationFailed(f"this package counts whole {unit}: adjust it by a whole number", field="delta")
     if ent.terms.is_fixed and ent.terms.fixed_count(service_id) == 0:
         raise ValidationFailed("say which of the package's services to adjust", field="service_id")
+    if not ent.terms.is_fixed and service_id is not None:
+        # A shared pool has no per-service count: a service id here would only be stored, unchecked.
+        raise ValidationFailed("this package's credit is not counted per service; leave service_id out",
+                               field="service_id")
     left = ent.remaining_for(service_id)
     if left + delta < 0:
         raise InsufficientCredit(f"only {_fmt(left)} {unit} left; the balance can't go below zero")

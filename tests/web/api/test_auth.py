@@ -70,3 +70,39 @@ def test_shop_a_cannot_list_or_download_shop_bs_customer_exports(client, db_sess
     assert own.status_code == 200
     assert own.get_json()["customer"]["id"] == "191167"
     assert "attachment" in own.headers["Content-Disposition"]
+
+
+def _signed(shop: str, **claims) -> dict:
+    """A token signed with the app's real secret, so only its claims can make it fail."""
+    import jwt
+
+    from tests.support.factories import API_KEY, API_SECRET
+    now = int(time.time())
+    base = {"iss": f"https://{shop}/admin", "dest": f"https://{shop}", "aud": API_KEY, "sub": "1",
+            "exp": now + 60, "nbf": now - 5, "iat": now - 5, "jti": "j", "sid": "s"}
+    base.update(claims)
+    return {"Authorization": "Bearer " + jwt.encode({k: v for k, v in base.items() if v is not ...}, API_SECRET,
+                                                    algorithm="HS256")}
+
+
+BAD_CLAIMS = [
+    ("no exp", {"exp": ...}), ("exp as text", {"exp": "tomorrow"}),
+    ("lives ten years", {"exp": int(time.time()) + 10 * 365 * 86400}), ("lives an hour", {"exp": int(time.time()) + 3600}),
+    ("sub of 150 characters", {"sub": "1" * 150}), ("sub not a user id", {"sub": "admin"}), ("sub a number", {"sub": 42}),
+]
+
+
+def test_correctly_signed_tokens_with_impossible_claims_get_401_on_reads_and_writes_and_change_nothing(client,
+                                                                                                     db_session):
+    from booking.models import Service
+    shop = make_shop(db_session)
+    assert client.get("/api/services", headers=_signed(shop.domain)).status_code == 200  # the control passes
+    for case, claims in BAD_CLAIMS:
+        headers = _signed(shop.domain, **claims)
+        for method, path, body in (("get", "/api/services", None),
+                                   ("post", "/api/services", {"name": "Massage", "duration_minutes": 60}),
+                                   ("patch", "/api/settings", {"hold_minutes": 10})):
+            response = getattr(client, method)(path, json=body, headers=headers)
+            assert response.status_code == 401, (case, method, response.get_data()[:200])
+            assert response.get_json()["code"] == "invalid_session"
+    assert db_session.query(Service).filter_by(shop_id=shop.id).count() == 0
