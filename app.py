@@ -5,7 +5,7 @@ import logging
 import sys
 
 from flask import Flask, jsonify, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestURITooLarge
 
 import commands
 import db
@@ -45,6 +45,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     for blueprint in (shopify_bp, shop_api_bp, webhooks_bp, webhooks_api_bp, health_bp, demo_bp,
                       booking_bp, booking_api_bp):
         app.register_blueprint(blueprint)
+    app.before_request(_refuse_long_query_strings)
     app.after_request(add_security_headers)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _server_error)
@@ -71,6 +72,16 @@ def _announce(app: Flask, settings: Settings) -> None:
     if settings.redis_url is None and not app.config.get("TESTING"):
         print("packbook: REDIS_URL is not set; background jobs run inline in this process.",
               file=sys.stderr)
+
+
+# No query the app serves needs more; a longer one is refused here as JSON. gunicorn is told to pass request
+# lines up to 8190 bytes (Procfile: --limit-request-line 8190), so what it refuses itself never reaches an app.
+MAX_QUERY_BYTES = 4096
+
+
+def _refuse_long_query_strings():
+    if len(request.query_string) > MAX_QUERY_BYTES:
+        raise RequestURITooLarge(f"the query string is longer than {MAX_QUERY_BYTES} bytes")
 
 
 def _wants_json() -> bool:

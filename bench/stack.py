@@ -163,7 +163,7 @@ def gunicorn(env: dict[str, str], settings: ServerSettings, *, probe: str = "htt
     port = free_port()
     command = [sys.executable, "-m", "gunicorn", "app:create_app()", "--bind", f"127.0.0.1:{port}",
                "--workers", str(settings.workers), "--worker-class", "gthread",
-               "--threads", str(settings.threads), "--log-level", "warning"]
+               "--threads", str(settings.threads), "--limit-request-line", "8190", "--log-level", "warning"]
     base_url = f"http://127.0.0.1:{port}"
     with _process("gunicorn", command, env) as (process, log_path):
         if probe == "tcp":

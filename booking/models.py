@@ -36,6 +36,9 @@ class BookingSettings(Base):
     hold_minutes: Mapped[int] = mapped_column(Integer, default=15)
     # Grant on orders/create when the order is already paid then, instead of waiting for orders/paid.
     grant_on_create: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+    # Units one order line may grant unattended; a larger line is held for the merchant (a typo or an attack
+    # would otherwise make thousands of packages in one job).
+    max_units_per_line: Mapped[int] = mapped_column(Integer, default=100, server_default="100")
     # Shopify staff user ids (the session token's `sub`) who may undo a redemption and name managers.
     # Empty until someone names the first; Shopify's own app permissions decide who opens the app at all.
     manager_user_ids: Mapped[list | None] = mapped_column(JSONType, default=list)

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
 from booking import memberships
-from booking.accounts import entitlement_state, log_activity, plain, shop_zone, write_entry
+from booking.accounts import booking_settings, entitlement_state, log_activity, plain, write_entry
 from booking.customers import customer_for
 from booking.customers import normalize_email as _email
 from booking.rules.ledger import Entry, grant_entries
@@ -106,13 +106,14 @@ def grant_for_order(session: Session, shop_id: int, facts: OrderFacts, *, now: d
     if customer is None:
         return 0  # no customer and no email: nobody to give it to (kept on the order for reconciliation)
     order.granted_at = order.granted_at or now  # set before the grants, so the order is updated once
-    added, zone = 0, None
+    added, settings = 0, None
     for line in facts.lines:
         variant = recorded.mapping.get(line.variant_id) if line.variant_id else None
         if variant is None:
             continue
-        zone = zone or shop_zone(session, shop_id)
-        held = why_not_granted(variant.plan, line, now, zone)
+        settings = settings or booking_settings(session, shop_id)
+        held = why_not_granted(variant.plan, line, now, ZoneInfo(settings.timezone)) \
+            or _too_many_units(line, variant, settings.max_units_per_line)
         if held:
             _hold_line(session, shop_id, order, line, facts.currency, held)
         elif variant.plan.kind == "prepaid_balance":
@@ -120,7 +121,7 @@ def grant_for_order(session: Session, shop_id: int, facts: OrderFacts, *, now: d
         elif variant.plan.kind == "membership":
             added += _start_memberships(session, shop_id, customer, line, variant, facts, now)
         else:
-            added += _grant_line(session, shop_id, customer, line, variant, facts, now, zone)
+            added += _grant_line(session, shop_id, customer, line, variant, facts, now, ZoneInfo(settings.timezone))
     _apply_refunds(session, shop_id, order, now)
     return added
 
@@ -155,6 +156,14 @@ def why_not_granted(plan: Plan, line: OrderLine, now: datetime, zone: ZoneInfo) 
     if window_end is not None and end_of_local_day(window_end, zone) <= now:
         return f"the plan “{title}” could only be used until {window_end.isoformat()}"
     return None
+
+
+def _too_many_units(line: OrderLine, variant: PlanVariant, limit: int) -> str | None:
+    units = line.quantity * variant.units_per_item
+    if units <= limit:
+        return None
+    return (f"the line would grant {units} units, more than the shop's limit of {limit} a line "
+            "(settings: max_units_per_line); grant them by hand or raise the limit and replay the order")
 
 
 HELD_ACTION = "line_not_granted"

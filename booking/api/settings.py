@@ -47,6 +47,8 @@ class SettingsInput(Body):
     cancel_cutoff_hours: _limit("cancel_cutoff_hours")
     reschedule_cutoff_hours: _limit("reschedule_cutoff_hours")
     hold_minutes: _limit("hold_minutes")
+    max_units_per_line: _limit("max_units_per_line") = Field(
+        description="Units one order line may grant; a larger line goes on the attention list instead")
     grant_on_create: Flag = Field(description="Grant packages on orders/create for orders already paid then")
     manager_user_ids: list[Id] = Field(max_length=accounts.MAX_MANAGERS,
                                        description="Shopify staff user ids who may undo a redemption; once set, "
@@ -64,6 +66,7 @@ class Settings(Answer):
     cancel_cutoff_hours: int
     reschedule_cutoff_hours: int
     hold_minutes: int
+    max_units_per_line: int
     grant_on_create: bool
     manager_user_ids: list[int]
 

@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import func, select
 
 from booking import activity
+from booking.accounts import booking_settings
 from booking.records import Entitlement, PrepaidBalance
 from booking.rules.plans import PlanTerms, Validity, Windows
 from tests.integration.test_prepaid_balances import card_order, prepaid_spa
@@ -105,3 +106,22 @@ def test_the_attention_api_names_the_order_of_a_held_line(client, db_session):
     items = api.get("/api/attention").get_json()["items"]
     assert [(i["action"], i["order"]) for i in items] == [("line_not_granted", {"id": ORDER_ID, "name": "#1042"})]
     assert items[0]["customer"]["email"] and items[0]["after"]["amount_paid"] == "250"
+
+
+def test_a_line_granting_more_units_than_the_shops_limit_is_held_not_granted(client, db_session):
+    """A quantity of 20,000 (a typo or an attack) would make 20,000 packages in one job: held instead."""
+    spa = mapped_spa(db_session)
+    assert deliver(client, "orders/paid", paid_order(quantity=101), shop=spa.shop.domain).status_code == 200
+    [item] = _held(db_session, spa.shop.id)
+    assert "101 units" in item.row.reason and "limit of 100" in item.row.reason
+    assert item.row.after["quantity"] == 101
+    granted = db_session.scalar(select(func.count()).select_from(Entitlement).where(
+        Entitlement.shop_id == spa.shop.id))
+    assert granted == 0
+    accounts_settings = booking_settings(db_session, spa.shop.id)
+    accounts_settings.max_units_per_line = 200
+    db_session.flush()
+    # The merchant raised the limit; Shopify's retry (or a reconcile) now grants, once.
+    assert deliver(client, "orders/paid", paid_order(quantity=101), shop=spa.shop.domain).status_code == 200
+    assert db_session.scalar(select(func.count()).select_from(Entitlement).where(
+        Entitlement.shop_id == spa.shop.id)) == 101

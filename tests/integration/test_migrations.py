@@ -23,3 +23,33 @@ def test_postgresql_refuses_overlapping_exclusive_bookings_by_constraint(app):
         names = connection.exec_driver_sql(
             "SELECT conname FROM pg_constraint WHERE conrelid = 'bookings'::regclass AND contype = 'x'").scalars().all()
     assert names == ["ex_bookings_no_overlap"]
+
+
+def test_migration_0011_scrubs_codes_kept_before_the_door_stripped_them(tmp_path):
+    """An event stored by an older release with the full code in either shape loses it on upgrade (a fresh
+    SQLite file migrated to 0010, given old rows, then upgraded)."""
+    import json
+
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import create_engine, text
+
+    from commands import MIGRATIONS
+    engine = create_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["engine"] = engine
+    command.upgrade(config, "0010")
+    bare = {"id": 1, "code": "7SGKHNXQ2F6JAC93", "balance": "10.00"}
+    wrapped = {"gift_card": {"id": 2, "code": "ZZZZYYYYXXXX1234", "masked_code": "•••• 1234"}}
+    with engine.begin() as connection:
+        for n, payload in enumerate((bare, wrapped)):
+            connection.execute(text(
+                "INSERT INTO webhook_events (shop_domain, topic, event_id, payload, status, attempts, received_at) "
+                "VALUES ('a.myshopify.com', 'gift_cards/create', :event, :payload, 'done', 1, '2026-01-01')"),
+                {"event": f"e{n}", "payload": json.dumps(payload)})
+    command.upgrade(config, "0011")
+    with engine.connect() as connection:
+        stored = [row[0] for row in connection.execute(text("SELECT payload FROM webhook_events ORDER BY id"))]
+    assert "7SGKHNXQ2F6JAC93" not in stored[0] and "ZZZZYYYYXXXX1234" not in stored[1]
+    assert json.loads(stored[0])["balance"] == "10.00" and json.loads(stored[1])["gift_card"]["last_characters"] == "1234"
