@@ -22,7 +22,7 @@ from endpoints.errors import InvalidInput
 from endpoints.fields import MAX_ID, MAX_SMALL_ID
 
 # Error answers an operation may document besides 401 and 422, by name (components.responses in the document).
-ERROR_STATUS = {"Unauthorized": 401, "Forbidden": 403, "NotFound": 404, "Conflict": 409, "Invalid": 422, "ShopifyUnavailable": 502}
+ERROR_STATUS = {"Unauthorized": 401, "Forbidden": 403, "NotFound": 404, "QueryTooLong": 414, "Conflict": 409, "Invalid": 422, "ShopifyUnavailable": 502}
 
 
 @dataclass(frozen=True)

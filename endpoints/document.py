@@ -71,6 +71,8 @@ def _operation(rule, declared: Declaration) -> dict:
         operation["security"] = []
     if declared.body or declared.query or declared.path:
         errors.append("Invalid")
+    if declared.query:
+        errors.append("QueryTooLong")  # the app refuses query strings over 4 KiB before any route runs
     for name in dict.fromkeys(errors):
         operation["responses"][str(ERROR_STATUS[name])] = {"$ref": f"#/components/responses/{name}"}
     return operation

@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Callable
 
 from flask import current_app
-from sqlalchemy import bindparam, or_, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from booking.models import BookingSettings
@@ -46,7 +46,6 @@ HANDLERS: dict[str, Handler] = {
 }
 RUN_FOR_UNINSTALLED_SHOPS = {"app/uninstalled", "customers/data_request", "customers/redact", "shop/redact"}
 FINAL_STATUSES = {EventStatus.DONE.value, EventStatus.SKIPPED.value, EventStatus.UNHANDLED.value}
-STALE_AFTER = timedelta(minutes=15)
 
 
 class EventFailed(Exception):
@@ -110,25 +109,21 @@ def _record_failure(event_id: int, exc: Exception) -> None:
 
 
 def sweep(now: datetime | None = None) -> int:
-    """Enqueue every pending event and every queued one that has sat too long (a lost job)."""
-    from webhooks.receiver import enqueue_event  # the receiver owns the enqueue bookkeeping
+    """Hand every pending event to the queue, after putting back those whose job was lost; returns how many
+    went out. The worker's dispatcher does this continuously; this is the same pass, on demand. Inline (no
+    Redis), each pending event is run here and now."""
+    from webhooks.dispatcher import PROCESS_EVENT, dispatch_all, recover_lost
 
-    now = now or utcnow()
-    with get_db().transaction() as session:
-        ids = session.scalars(_sweepable(now)).all()
-        session.query(WebhookEvent).filter(WebhookEvent.id.in_(ids)).update(
-            {"status": EventStatus.QUEUED.value, "enqueued_at": now}, synchronize_session=False)
-    for event_id in ids:
-        enqueue_event(event_id)
-    return len(ids)
-
-
-def _sweepable(now: datetime):
-    stale = now - STALE_AFTER
-    return select(WebhookEvent.id).where(or_(
-        WebhookEvent.status == EventStatus.PENDING.value,
-        (WebhookEvent.status == EventStatus.QUEUED.value) & (WebhookEvent.enqueued_at < stale),
-    )).order_by(WebhookEvent.id)
+    queue = get_queue()
+    if queue.inline:
+        with get_db().transaction() as session:
+            pending = session.scalars(select(WebhookEvent.id).where(
+                WebhookEvent.status == EventStatus.PENDING.value).order_by(WebhookEvent.id)).all()
+        for event_id in pending:
+            queue.enqueue(PROCESS_EVENT, event_id)
+        return len(pending)
+    recover_lost(queue, now)
+    return dispatch_all(queue)
 
 
 EXPIRY_INTERVAL = 15 * 60

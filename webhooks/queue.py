@@ -11,6 +11,9 @@ from flask import Flask, current_app
 from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue, Retry, SimpleWorker
+from rq.exceptions import NoSuchJobError
+from rq.job import Job
+from rq.scheduler import RQScheduler
 from rq.serializers import JSONSerializer
 
 log = logging.getLogger(__name__)
@@ -80,6 +83,57 @@ class JobQueue:
         except RedisError as exc:
             raise QueueUnavailable(str(exc)) from exc
 
+    def enqueue_many(self, func_path: str, calls: list[tuple[int, str]]) -> None:
+        """Queue `func_path(arg)` for each (arg, job id), all in one Redis round trip; inline, run each."""
+        if self.inline:
+            for arg, _job_id in calls:
+                _run_inline(func_path, arg)
+            return
+        try:
+            with self.redis.pipeline() as pipe:
+                for arg, job_id in calls:
+                    self._queue.enqueue(func_path, arg, job_id=job_id, retry=Retry(**RETRY),
+                                        failure_ttl=FAILURE_TTL, result_ttl=RESULT_TTL, pipeline=pipe)
+                pipe.execute()
+        except RedisError as exc:
+            raise QueueUnavailable(str(exc)) from exc
+
+    def job_states(self, job_ids: list[str]) -> dict[str, tuple[str | None, str | None]]:
+        """Each job's (status, worker name) as Redis holds it; (None, None) for a job Redis does not have."""
+        with self.redis.pipeline(transaction=False) as pipe:
+            for job_id in job_ids:
+                pipe.hmget(Job.key_for(job_id), "status", "worker_name")
+            rows = pipe.execute()
+        return {job_id: tuple(value.decode() if value else None for value in row)
+                for job_id, row in zip(job_ids, rows)}
+
+    def forget_jobs(self, job_ids: list[str]) -> None:
+        """Delete jobs (and their registry entries) that will never run, so a re-dispatch starts clean."""
+        for job_id in job_ids:
+            try:
+                Job.fetch(job_id, connection=self.redis, serializer=JSONSerializer).delete()
+            except NoSuchJobError:
+                pass
+
+    ALIVE_SECONDS = 10
+
+    def mark_alive(self, process: str) -> None:
+        """This worker process is alive for the next ALIVE_SECONDS (its dispatcher renews it every second)."""
+        self.redis.set(f"{self.name}:alive:{process}", "1", ex=self.ALIVE_SECONDS)
+
+    def live_processes(self, processes: set[str]) -> set[str]:
+        ordered = sorted(processes)
+        if not ordered:
+            return set()
+        with self.redis.pipeline(transaction=False) as pipe:
+            for process in ordered:
+                pipe.exists(f"{self.name}:alive:{process}")
+            found = pipe.execute()
+        return {process for process, exists in zip(ordered, found) if exists}
+
+    def retry_scheduler(self) -> "RetryScheduler":
+        return RetryScheduler(self)
+
     def job_id(self, kind: str, object_id: int) -> str:
         """A stable rq job id, prefixed with the queue name so apps sharing a Redis never collide."""
         return f"{self.name}-{kind}-{object_id}"
@@ -100,6 +154,21 @@ class JobQueue:
                     "failed": queue.failed_job_registry.count}
         except RedisError as exc:
             return {"mode": "rq", "ok": False, "error": type(exc).__name__}
+
+
+class RetryScheduler:
+    """Moves rq jobs whose retry time has come from the scheduled registry to their queue, from the
+    dispatcher thread. rq's own scheduler runs as a child process, which outlived a `kill -9` of its worker."""
+
+    def __init__(self, queue: JobQueue):
+        self._rq = RQScheduler([queue.name, queue.low_name], connection=queue.redis, serializer=JSONSerializer)
+
+    def run_due(self) -> None:
+        if self._rq.should_reacquire_locks:
+            self._rq.acquire_locks()
+        if self._rq.acquired_locks:
+            self._rq.heartbeat()
+            self._rq.enqueue_scheduled_jobs()
 
 
 def _run_inline(func_path: str, *args) -> None:
@@ -135,6 +204,9 @@ class AppWorker(SimpleWorker):
 
     # Our jobs' results are never read; rq would log this line for every job.
     log_result_lifespan = False
+    # rq retries a lost Redis itself while dequeuing, backing off to this many seconds (its default is 60):
+    # once Redis is back, work resumes within seconds.
+    max_connection_wait_time = 10.0
 
     def __init__(self, *args, app: Flask, periodic: Callable[[], None], **kwargs):
         self._last_beat = float("-inf")
@@ -181,14 +253,46 @@ class AppWorker(SimpleWorker):
 
 
 def run_worker(app: Flask, periodic: Callable[[], None], *, burst: bool = False) -> bool:
-    """Start an rq worker with the scheduler (needed for retry intervals) on the app's queue."""
-    queue = get_queue()
+    """Run an rq worker on the app's queues, with this process's dispatcher thread beside it.
+
+    A Redis outage never ends the process: the worker is started again with backoff, and the dispatcher keeps
+    trying on its own. A burst worker (tests, one-off runs) dispatches what is pending, then drains the queues.
+    """
+    from webhooks.dispatcher import Dispatcher, dispatch_all, process_tag  # the dispatcher builds on this module
+
+    queue, tag = get_queue(), process_tag()
+    if burst:
+        dispatch_all(queue)
+        return _worker(app, periodic, queue, f"{tag}~burst").work(burst=True, with_scheduler=False,
+                                                                  logging_level="INFO")
+    dispatcher = Dispatcher(app, tag)
+    dispatcher.start()
+    try:
+        return _work_through_outages(app, periodic, queue, tag)
+    finally:
+        dispatcher.stop()
+        dispatcher.join(timeout=10)
+
+
+def _work_through_outages(app: Flask, periodic: Callable[[], None], queue: JobQueue, tag: str) -> bool:
+    backoff, attempt = 1.0, 0
+    while True:
+        attempt += 1
+        try:
+            # A new name each start: the last one's key may still be in Redis after an outage.
+            return _worker(app, periodic, queue, f"{tag}~{attempt}").work(with_scheduler=False,
+                                                                           logging_level="INFO")
+        except RedisError as exc:
+            log.warning("worker: Redis unavailable (%s); starting again in %.0f s", type(exc).__name__, backoff)
+            time.sleep(backoff)
+            backoff = min(backoff * 2, 10.0)
+
+
+def _worker(app: Flask, periodic: Callable[[], None], queue: JobQueue, name: str) -> "AppWorker":
     # A connection of its own: rq raises the socket timeout for its blocking dequeue.
     connection = Redis.from_url(queue.redis_url)
     # Listed in priority order: webhook events first, reconciliation when those are done.
-    queues = [Queue(name, connection=connection, serializer=JSONSerializer) for name in (queue.name, queue.low_name)]
-    # worker_ttl bounds the blocking dequeue, so an idle worker still sweeps every interval.
-    worker = AppWorker(queues, connection=connection, serializer=JSONSerializer, app=app,
-                       periodic=periodic, maintenance_interval=SWEEP_INTERVAL,
-                       worker_ttl=SWEEP_INTERVAL + 15)
-    return worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
+    queues = [Queue(n, connection=connection, serializer=JSONSerializer) for n in (queue.name, queue.low_name)]
+    # worker_ttl bounds the blocking dequeue, so an idle worker still runs its maintenance every interval.
+    return AppWorker(queues, connection=connection, serializer=JSONSerializer, app=app, name=name,
+                     periodic=periodic, maintenance_interval=SWEEP_INTERVAL, worker_ttl=SWEEP_INTERVAL + 15)

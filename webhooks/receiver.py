@@ -1,4 +1,8 @@
-"""POST /webhooks: verify the signature on the raw body, persist the event, enqueue it, answer 200."""
+"""POST /webhooks: verify the signature on the raw body, check the payload, persist the event, answer 200.
+
+The request never talks to Redis: the worker's dispatcher (webhooks/dispatcher.py) hands stored events to rq,
+woken by the NOTIFY this insert sends. With no Redis configured (the embedded default) the event is processed
+right here, after it is stored."""
 from __future__ import annotations
 
 import logging
@@ -17,7 +21,8 @@ from shopify_app.signatures import InvalidSignature, verify_webhook
 from webhooks.models import EventStatus, WebhookEvent
 from endpoints import json_input
 from webhooks.payloads import UnusablePayload, check_payload, without_codes
-from webhooks.queue import QueueUnavailable, get_queue
+from webhooks.dispatcher import notify
+from webhooks.queue import get_queue
 
 log = logging.getLogger(__name__)
 bp = Blueprint("webhooks", __name__)
@@ -61,12 +66,12 @@ def receive():
         return _error(401, "invalid_signature", "webhook signature does not match")
     except MalformedDelivery as exc:
         return _error(400, "malformed_delivery", str(exc), field=exc.field)
-    queue = get_queue()
-    initial = EventStatus.PENDING if queue.inline else EventStatus.QUEUED
-    event_id = store_event(delivery, initial)
+    event_id = store_event(delivery)
     if event_id is None:
         return jsonify(status="duplicate"), 200
-    enqueue_event(event_id)
+    queue = get_queue()
+    if queue.inline:
+        queue.enqueue(PROCESS_EVENT, event_id)  # runs now; a failure is recorded on the event for the sweep
     return jsonify(status="accepted"), 200
 
 
@@ -146,17 +151,17 @@ def _parse_triggered_at(value: str | None) -> datetime | None:
     return stamp
 
 
-def store_event(delivery: Delivery, status: EventStatus) -> int | None:
-    """Insert the event once; a repeat of (shop, event id) inserts nothing and returns None."""
+def store_event(delivery: Delivery) -> int | None:
+    """Insert the event once, pending; a repeat of (shop, event id) inserts nothing and returns None."""
     session = db.session()
-    now = utcnow()
     values = dict(shop_domain=delivery.shop_domain, topic=delivery.topic, event_id=delivery.event_id,
                   webhook_id=delivery.webhook_id, api_version=delivery.api_version,
-                  triggered_at=delivery.triggered_at, received_at=now, payload=delivery.payload,
-                  status=status.value, attempts=0,
-                  enqueued_at=now if status is EventStatus.QUEUED else None)
+                  triggered_at=delivery.triggered_at, received_at=utcnow(), payload=delivery.payload,
+                  status=EventStatus.PENDING.value, attempts=0, enqueued_at=None)
     statement = _INSERT_ONCE[session.bind.dialect.name]  # config allows only these two
     new_id = session.execute(statement, values).scalar_one_or_none()
+    if new_id is not None:
+        notify(session)  # delivered with the commit: a dispatcher wakes once the row is visible
     session.commit()
     return new_id
 
@@ -170,19 +175,6 @@ _INSERT_ONCE = {
     "sqlite": sqlite_insert(_EVENTS).on_conflict_do_nothing(index_elements=["shop_domain", "event_id"])
     .returning(_EVENTS.c.id),
 }
-
-
-def enqueue_event(event_id: int) -> None:
-    """Hand the stored event to the queue; if Redis is down it goes back to pending for the sweep."""
-    try:
-        queue = get_queue()
-        queue.enqueue(PROCESS_EVENT, event_id, job_id=queue.job_id("webhook-event", event_id))
-    except QueueUnavailable as exc:
-        log.warning("queue unavailable, event %s left pending for the sweep: %s", event_id, exc)
-        session = db.session()
-        session.query(WebhookEvent).filter_by(id=event_id, status=EventStatus.QUEUED.value) \
-            .update({"status": EventStatus.PENDING.value, "enqueued_at": None})
-        session.commit()
 
 
 def _error(status: int, code: str, message: str, field: str | None = None) -> Response:

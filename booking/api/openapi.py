@@ -29,6 +29,7 @@ def error_texts() -> dict[str, str]:
     return {
         "Unauthorized": "No valid session token (App Bridge retries once on the "
                         "X-Shopify-Retry-Invalid-Session-Request header)",
+        "QueryTooLong": "The query string is longer than 4096 bytes (code request_uri_too_long)",
         "Forbidden": "Only the shop's managers (settings: manager_user_ids) may do this (code managers_only)",
         "NotFound": "No such id in this shop (another shop's ids are unknown here too)",
         "Conflict": f"A booking rule said no; `code` says which ({', '.join(conflict_codes())})",

@@ -13,7 +13,9 @@ from booking.purchases import is_unassignable
 from booking.records import Customer, Entitlement, Order
 from db import utcnow
 from tests.integration.test_memberships import MEMBER_VARIANT, allowance, membership_spa, memberships_of
-from tests.integration.test_purchases import MASSAGE_VARIANT, mapped_spa
+from booking.accounts import booking_settings
+from tests.integration.test_purchases import MASSAGE_VARIANT
+from tests.integration.test_purchases import mapped_spa as purchases_spa
 from tests.support.factories import deliver
 from tests.support.samples import exemplar
 from webhooks.models import WebhookEvent
@@ -23,6 +25,14 @@ ORDER, CUSTOMER, CONTRACT = 9007199254740993, 9007199254740995, 9007199254740997
 MAPPED_LINE, UNMAPPED_LINE = 9007199254741001, 9007199254741003
 REFUND, MONEY_REFUND = 9007199254741005, 9007199254741007
 EXEMPLAR_QUANTITY = 123  # the anonymized quantity on every line, left as it is
+
+
+def mapped_spa(db_session):
+    """The purchases spa, with a per-line limit above the exemplars' 123 units (the default is 100)."""
+    spa = purchases_spa(db_session)
+    booking_settings(db_session, spa.shop.id).max_units_per_line = 500
+    db_session.flush()
+    return spa
 
 
 def exemplar_order(variant_id: int) -> dict:

@@ -3,19 +3,19 @@ from __future__ import annotations
 
 import json
 import threading
+from datetime import timedelta
 
 import pytest
-from redis import Redis
-from rq import Queue
-from rq.serializers import JSONSerializer
 from sqlalchemy import select
 
 from tests.conftest import QUEUE_NAME
 from tests.support.factories import deliver, make_shop, unique_shop_domain
 from tests.support.samples import sample
+from db import utcnow
+from webhooks.dispatcher import LOST_AFTER, dispatch_all, dispatch_once, recover_lost
 from webhooks.jobs import sweep
 from webhooks.models import WebhookEvent
-from webhooks.queue import JobQueue, run_worker
+from webhooks.queue import JobQueue, QueueUnavailable, run_worker
 
 ORDER = sample("orders/paid")
 
@@ -38,32 +38,35 @@ def add_shop(app, committed_shops, **overrides) -> str:
     return domain
 
 
-def test_delivery_is_queued_with_only_the_event_id_then_done_by_a_worker(rq_app, committed_shops):
+def test_a_delivery_is_stored_pending_without_redis_then_dispatched_with_only_the_event_id(rq_app, committed_shops,
+                                                                                            monkeypatch):
     shop = add_shop(rq_app, committed_shops)
+    working = rq_app.extensions["packbook.queue"]
+    # The request never talks to Redis: with Redis unreachable the delivery is stored and answered the same.
+    monkeypatch.setitem(rq_app.extensions, "packbook.queue", JobQueue("redis://127.0.0.1:1/0", QUEUE_NAME))
     response = deliver(rq_app.test_client(), "app/scopes_update", sample("app/scopes_update"), shop=shop)
-    assert response.status_code == 200
+    assert response.status_code == 200 and response.get_json() == {"status": "accepted"}
+    [event] = events(rq_app, shop)
+    assert event.status == "pending"
+    monkeypatch.setitem(rq_app.extensions, "packbook.queue", working)
+    with rq_app.app_context():
+        assert dispatch_once(working) >= 1
     [event] = events(rq_app, shop)
     assert event.status == "queued"
-    name = rq_app.config["PACKBOOK"].queue_name
-    queue = Queue(name, connection=Redis.from_url(rq_app.config["PACKBOOK"].redis_url),
-                  serializer=JSONSerializer)
-    job = queue.fetch_job(f"{name}-webhook-event-{event.id}")
+    job = working.rq_queue().fetch_job(working.job_id("webhook-event", event.id))
     assert job.func_name == "webhooks.jobs.process_event" and job.args == [event.id]
     assert job.retries_left is not None and job.retries_left > 0
     drain(rq_app)
-    [event] = events(rq_app, shop)
-    assert event.status == "done"
+    assert [e.status for e in events(rq_app, shop)] == ["done"]
 
 
-def test_redis_down_still_answers_200_and_the_sweep_recovers(rq_app, committed_shops, monkeypatch):
+def test_redis_down_at_dispatch_changes_nothing_and_the_next_pass_sends_it(rq_app, committed_shops):
     shop = add_shop(rq_app, committed_shops)
-    working_queue = rq_app.extensions["packbook.queue"]
-    monkeypatch.setitem(rq_app.extensions, "packbook.queue", JobQueue("redis://127.0.0.1:1/0", QUEUE_NAME))
-    response = deliver(rq_app.test_client(), "app/scopes_update", sample("app/scopes_update"), shop=shop)
-    assert response.status_code == 200
-    assert [e.status for e in events(rq_app, shop)] == ["pending"]
-    monkeypatch.setitem(rq_app.extensions, "packbook.queue", working_queue)  # Redis is back
+    deliver(rq_app.test_client(), "app/scopes_update", sample("app/scopes_update"), shop=shop)
     with rq_app.app_context():
+        with pytest.raises(QueueUnavailable):
+            dispatch_once(JobQueue("redis://127.0.0.1:1/0", QUEUE_NAME))
+        assert [e.status for e in events(rq_app, shop)] == ["pending"]  # rolled back with the failed pipeline
         assert sweep() >= 1
     assert [e.status for e in events(rq_app, shop)] == ["queued"]
     drain(rq_app)
@@ -78,19 +81,56 @@ def test_healthz_reports_redis_down_without_secrets(rq_app, monkeypatch):
     assert "hunter2" not in json.dumps(body)
 
 
-def test_sweep_skips_fresh_queued_events_but_requeues_stale_ones(rq_app, committed_shops):
-    from datetime import timedelta
-
-    from db import utcnow
-
+def _queued_event(rq_app, committed_shops):
     shop = add_shop(rq_app, committed_shops)
     deliver(rq_app.test_client(), "app/scopes_update", sample("app/scopes_update"), shop=shop)
+    queue = rq_app.extensions["packbook.queue"]
     with rq_app.app_context():
-        before = sweep()
-        later = sweep(now=utcnow() + timedelta(minutes=16))
-    assert [e.status for e in events(rq_app, shop)] == ["queued"]
-    assert later >= before + 1
+        dispatch_all(queue)
+    [event] = events(rq_app, shop)
+    assert event.status == "queued"
+    return shop, event, queue, queue.job_id("webhook-event", event.id)
+
+
+def test_recovery_puts_back_an_event_whose_job_redis_no_longer_has(rq_app, committed_shops):
+    shop, event, queue, job_id = _queued_event(rq_app, committed_shops)
+    queue.rq_queue().empty()  # Redis restarted without its data: the job and its queue entry are gone
+    with rq_app.app_context():
+        assert recover_lost(queue) == 0, "a fresh queued event is left alone"
+        assert recover_lost(queue, now=utcnow() + LOST_AFTER + timedelta(seconds=1)) >= 1
+    assert [e.status for e in events(rq_app, shop)] == ["pending"]
+    drain(rq_app)  # a burst worker dispatches what is pending first
+    assert [(e.status, e.attempts) for e in events(rq_app, shop)] == [("done", 1)]
+
+
+def test_recovery_puts_back_a_job_started_by_a_worker_that_died(rq_app, committed_shops):
+    shop, event, queue, job_id = _queued_event(rq_app, committed_shops)
+    later = utcnow() + LOST_AFTER + timedelta(seconds=1)
+    # What a `kill -9` in the middle of the job leaves: the job marked started by a worker that no longer beats.
+    queue.redis.hset(f"rq:job:{job_id}", mapping={"status": "started", "worker_name": "gone-host.4242~1"})
+    queue.mark_alive("busy-host.77")
+    with rq_app.app_context():
+        assert recover_lost(queue, now=later) >= 1
+        assert [e.status for e in events(rq_app, shop)] == ["pending"]
+        dispatch_all(queue)
+        # The same job started by a live worker is left alone.
+        queue.redis.hset(f"rq:job:{job_id}", mapping={"status": "started", "worker_name": "busy-host.77~3"})
+        assert event.id not in _recovered(queue, later)
+    queue.redis.hset(f"rq:job:{job_id}", mapping={"status": "queued", "worker_name": ""})
     drain(rq_app)
+    assert [(e.status, e.attempts) for e in events(rq_app, shop)] == [("done", 1)]
+
+
+def _recovered(queue, now) -> set[int]:
+    before = {e.id for e in _pending(queue)}
+    recover_lost(queue, now=now)
+    return {e.id for e in _pending(queue)} - before
+
+
+def _pending(queue):
+    from db import get_db
+    with get_db().transaction() as session:
+        return list(session.scalars(select(WebhookEvent).where(WebhookEvent.status == "pending")))
 
 
 @pytest.mark.parametrize("which", ["app", "rq_app"])
