@@ -97,7 +97,9 @@ def _http_error(exc: HTTPException):
 def _server_error(exc: Exception):
     # Roll back whatever the request had open, then answer without leaking internals.
     db.session().rollback()
-    log.exception("unhandled error on %s %s", request.method, request.path)
+    # The error's type, first line and frames only: its full text could quote a payload or a customer.
+    log.error("unhandled error on %s %s: %s\n%s", request.method, request.path, db.describe_error(exc),
+              db.traceback_lines(exc))
     if _wants_json():
         return jsonify(error="internal error", code="internal_error"), 500
     return "Something went wrong on our side. Please try again.", 500

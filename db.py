@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import traceback
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -13,6 +14,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 # Stable constraint names so Alembic migrations can refer to them on both databases.
@@ -46,6 +48,19 @@ class UTCDateTime(TypeDecorator):
         if value is not None and value.tzinfo is None:
             value = value.replace(tzinfo=timezone.utc)
         return value
+
+
+def describe_error(exc: BaseException) -> str:
+    """An error as logs and stored errors may show it: its type and first line, never a value it was binding
+    nor the database's DETAIL (where PostgreSQL quotes the failing row, payload included)."""
+    source = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
+    text = str(source)
+    return f"{type(source).__name__}: {text.splitlines()[0] if text else ''}"[:500]
+
+
+def traceback_lines(exc: BaseException) -> str:
+    """Where an error happened, frame by frame: file, line and code, without any exception's message."""
+    return "".join(traceback.format_tb(exc.__traceback__))
 
 
 JSONType = JSON().with_variant(JSONB(), "postgresql")

@@ -10,7 +10,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from booking.models import BookingSettings
-from db import get_db, utcnow
+from db import describe_error, get_db, traceback_lines, utcnow
 from shopify_app.models import Shop
 from webhooks import compliance, memberships, orders, shops
 from webhooks.models import EventStatus, WebhookEvent
@@ -60,7 +60,9 @@ def process_event(event_id: int) -> str:
             return _process_locked(session, event_id)
     except Exception as exc:
         _record_failure(event_id, exc)
-        raise EventFailed(f"webhook event {event_id} failed: {type(exc).__name__}") from exc
+        # Logged and raised without the error's own text or chain: a database error's text can quote the row.
+        log.error("webhook event %s failed: %s\n%s", event_id, describe_error(exc), traceback_lines(exc))
+        raise EventFailed(f"webhook event {event_id} failed: {type(exc).__name__}") from None
 
 
 # The row lock serializes two workers that got the same event (sweep + retry, say). The shop and
@@ -105,7 +107,7 @@ def _record_failure(event_id: int, exc: Exception) -> None:
         if event is not None:
             event.status = EventStatus.FAILED.value
             event.attempts += 1
-            event.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+            event.last_error = describe_error(exc)
 
 
 def sweep(now: datetime | None = None) -> int:

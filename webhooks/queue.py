@@ -178,7 +178,7 @@ def _run_inline(func_path: str, *args) -> None:
         # Inline mode has no retry queue. Jobs record their own failure (a webhook event is
         # left "failed" with its error) before raising, so nothing is lost: the sweep or
         # `flask webhooks retry` runs it again. The caller (often a request) must not fail.
-        log.exception("inline job %s%r failed", func_path, args)
+        log.error("inline job %s%r failed", func_path, args)  # the job logged its own (redacted) error
 
 
 def _resolve(func_path: str) -> Callable:

@@ -149,3 +149,59 @@ def test_signed_random_json_of_any_handled_topic_never_gets_a_5xx(client, db_ses
             assert response.get_json()["field"]
     finally:
         savepoint.rollback()
+
+
+def test_a_database_error_never_carries_the_values_it_was_binding(db_session):
+    """An insert that fails (here: a missing shop domain) must not put the payload into what is logged or kept
+    as an event's last_error: no bound parameters, and not PostgreSQL's DETAIL, which quotes the failing row."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from db import describe_error
+
+    savepoint = db_session.begin_nested()
+    with pytest.raises(SQLAlchemyError) as failed:
+        db_session.add(WebhookEvent(shop_domain=None, topic="gift_cards/create", event_id="leak-check",
+                                    payload={"code": "7SGKHNXQ2F6JAC93", "note": "ring twice"}, status="pending",
+                                    attempts=0))
+        db_session.flush()
+    savepoint.rollback()
+    described = describe_error(failed.value)
+    assert "7SGKHNXQ2F6JAC93" not in described and "ring twice" not in described
+    assert "IntegrityError" in described or "NotNullViolation" in described
+    assert "[SQL parameters hidden" in str(failed.value)  # the engine never renders them either
+
+
+LEAKY_MESSAGE = "first line\nDETAIL: Failing row contains (" + "7SGKHNXQ2F6JAC93" + ", ring twice)"
+
+
+def test_a_failing_job_logs_and_keeps_no_payload_fragment(app, db_session, caplog, monkeypatch):
+    """A handler failure is recorded and logged by type, first line and frames; never its full text."""
+    import webhooks.jobs as jobs
+    from webhooks.jobs import EventFailed, process_event
+
+    def leaky(session, shop, event):
+        raise ValueError(LEAKY_MESSAGE)  # the frame shows this line, not the message
+
+    monkeypatch.setitem(jobs.HANDLERS, "orders/paid", leaky)
+    with app.extensions["packbook.db"].transaction() as session:
+        from tests.support.factories import make_shop
+        shop = make_shop(session)
+        event = WebhookEvent(shop_domain=shop.domain, topic="orders/paid", event_id="leaky-job", payload={"id": 1},
+                             status="queued", attempts=0)
+        session.add(event)
+        session.flush()
+        event_id = event.id
+    try:
+        with app.app_context(), pytest.raises(EventFailed) as raised:
+            process_event(event_id)
+        assert raised.value.__cause__ is None and raised.value.__suppress_context__
+        with app.extensions["packbook.db"].transaction() as session:
+            kept = session.get(WebhookEvent, event_id).last_error
+        assert kept == "ValueError: first line"
+        assert "7SGKHNXQ2F6JAC93" not in caplog.text and "ring twice" not in caplog.text
+        assert "leaky" in caplog.text  # the frames are there to debug with
+    finally:
+        with app.extensions["packbook.db"].transaction() as session:
+            session.delete(session.get(WebhookEvent, event_id))
+            from shopify_app.models import Shop
+            session.delete(session.get(Shop, shop.id))
