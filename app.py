@@ -12,6 +12,7 @@ import db
 import endpoints
 from config import ConfigError, Settings, load_settings
 from booking.api import bp as booking_api_bp
+from booking.pages import languages, limits
 from booking.pages.customer import bp as booking_bp
 from shopify_app import crypto
 from shopify_app.api import bp as shop_api_bp
@@ -42,6 +43,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     db.init_app(app)
     queue.init_app(app)
     endpoints.init_app(app)  # the `id` converter must exist before the blueprints' routes
+    languages.init_app(app)
+    limits.init_app(app)
     for blueprint in (shopify_bp, shop_api_bp, webhooks_bp, webhooks_api_bp, health_bp, demo_bp,
                       booking_bp, booking_api_bp):
         app.register_blueprint(blueprint)

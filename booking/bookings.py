@@ -19,9 +19,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from booking.accounts import booking_settings, entitlement_state, lock_entitlement, write_entry
-from booking.errors import (BeyondHorizon, ClosedDay, CutoffPassed, DuplicateSession, EntitlementExpired,
-                            InsufficientCredit, InThePast, InvalidTransition, NotEligible, NotFound, NotPerformed, OffGrid, OutsideHours, OutsidePackageWindow,
-                            SlotUnavailable, TooShortNotice, ValidationFailed)
+from booking.errors import (BeyondHorizon, BookingError, ClosedDay, CutoffPassed, DuplicateSession,
+                            EntitlementExpired, InsufficientCredit, InThePast, InvalidTransition, NotEligible, NotFound,
+                            NotPerformed, OffGrid, OutsideHours, OutsidePackageWindow, SlotUnavailable, TooShortNotice,
+                            ValidationFailed)
 from booking.rules.availability import (HoursException, Occupancy, Slot, SlotRequest, WeeklyHours, compute_slots,
                                         local_midnight, why_not_offered, working_intervals)
 from booking.rules.ledger import (EntitlementState, cancellation_entry, check_redeemable, choose_entitlement,
@@ -183,26 +184,37 @@ def book_sessions(session: Session, shop_id: int, customer: Customer, requests: 
     group_id = str(uuid.uuid4()) if len(requests) > 1 else None
     booked: list[Booking] = []
     for request in sorted(requests, key=lambda r: r.starts_at):
-        service = _load_service(session, shop_id, request.service_id)
-        resource = resources[request.resource_id]
-        _performs(resource, service)
-        member = service.members_only and is_member(session, shop_id, customer.id, request.starts_at, service.id)
-        if service.members_only and not member:
-            raise _members_only(session, shop_id, customer, service, request.starts_at, zone)
-        pending = [Occupancy(b.starts_at, b.ends_at, timedelta(minutes=service.buffer_before_minutes),
-                             timedelta(minutes=service.buffer_after_minutes), b.service_id)
-                   for b in booked if b.resource_id == resource.id]
-        _require_slot(session, resource, service, settings, request.starts_at, now, staff=staff, extra=pending)
-        _between_check_and_write()
-        booking = _new_booking(shop_id, customer, service, resource, request.starts_at, actor, group_id,
-                               source or ("package" if use_package else "staff"))
-        session.add(booking)
-        _flush_or_slot_taken(session)
-        if use_package:
-            _redeem_or_membership(session, packages, service, booking, zone, now, actor, entitlement_id,
-                                  membership_covers=auto and member)
-        booked.append(booking)
+        try:
+            booked.append(_book_one(session, shop_id, customer, request, resources, booked, packages, settings,
+                                    zone, now, actor=actor, staff=staff, group_id=group_id, source=source,
+                                    use_package=use_package, auto=auto, entitlement_id=entitlement_id))
+        except BookingError as refused:
+            refused.session_start = request.starts_at  # which of several sessions was refused, for the page
+            raise
     return booked
+
+
+def _book_one(session, shop_id, customer, request, resources, booked, packages, settings, zone, now, *, actor,
+              staff, group_id, source, use_package, auto, entitlement_id) -> Booking:
+    service = _load_service(session, shop_id, request.service_id)
+    resource = resources[request.resource_id]
+    _performs(resource, service)
+    member = service.members_only and is_member(session, shop_id, customer.id, request.starts_at, service.id)
+    if service.members_only and not member:
+        raise _members_only(session, shop_id, customer, service, request.starts_at, zone)
+    pending = [Occupancy(b.starts_at, b.ends_at, timedelta(minutes=service.buffer_before_minutes),
+                         timedelta(minutes=service.buffer_after_minutes), b.service_id)
+               for b in booked if b.resource_id == resource.id]
+    _require_slot(session, resource, service, settings, request.starts_at, now, staff=staff, extra=pending)
+    _between_check_and_write()
+    booking = _new_booking(shop_id, customer, service, resource, request.starts_at, actor, group_id,
+                           source or ("package" if use_package else "staff"))
+    session.add(booking)
+    _flush_or_slot_taken(session)
+    if use_package:
+        _redeem_or_membership(session, packages, service, booking, zone, now, actor, entitlement_id,
+                              membership_covers=auto and member)
+    return booking
 
 
 def _refuse_duplicates(requests: list[SessionRequest]) -> None:

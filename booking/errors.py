@@ -8,6 +8,7 @@ class BookingError(Exception):
     code: str = "booking_error"
     status: int = 409
     default_message: str = "the booking could not be completed"
+    session_start = None  # set by book_sessions: which of several sessions was refused (a UTC datetime)
 
     def __init__(self, message: str | None = None, *, field: str | None = None):
         self.message = message or self.default_message

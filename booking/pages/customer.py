@@ -1,42 +1,163 @@
-"""Customer-facing pages reached from the link in Shopify's order email."""
+"""The customer's booking pages: getting in from the order email's link (or a signed sign-in link), and the
+customer's home: what they hold, what they can book, what is coming up.
+
+The booking flow itself is in booking/pages/book.py and managing bookings in booking/pages/manage.py; all
+register on this blueprint. Pages call use cases only (booking/self_service.py, booking/bookings.py).
+"""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template
+import hmac
+import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_datetime, format_time
+from flask import Blueprint, current_app, g, make_response, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from sqlalchemy import select
 
 import db
-from booking.accounts import packages_for
+from booking import self_service
+from booking.accounts import booking_settings, packages_for
+from booking.customers import customer_for
+from booking.pages import sessions
+from booking.pages.limits import PER_CLIENT, PER_SHOP, limiter, per_shop_key
 from booking.prepaid import prepaid_balances
+from booking.records import Booking, Customer, Order
 from booking.rules.links import InvalidLink, read_customer_link
-from booking.records import Customer
 from db import utcnow
 from shopify_app.models import Shop
 
 bp = Blueprint("booking", __name__)
 
+_SHOP = re.compile(r"[a-z0-9][a-z0-9-]{0,59}\.myshopify\.com")
+_ORDER_ID = re.compile(r"[0-9]{1,19}")
+EXPIRING_SOON_DAYS = 14
+
+
+# --- getting in ---
+
+@bp.get("/book")
+@limiter.limit(PER_CLIENT)
+@limiter.limit(PER_SHOP, key_func=per_shop_key)
+def from_order_email():
+    """The link in Shopify's order email: ?shop={{ shop.permanent_domain }}&order={{ id }}&c={{ confirmation_number }}.
+
+    The order must belong to the shop and the confirmation number must match (compared in constant time). Then
+    a customer session starts and the customer is sent on, so the link's values leave the address bar. The email
+    can arrive before Packbook has heard of the order: that is a friendly page that refreshes itself."""
+    shop_domain, order_id, confirmation = (request.args.get(k, "") for k in ("shop", "order", "c"))
+    if not (_SHOP.fullmatch(shop_domain) and _ORDER_ID.fullmatch(order_id) and 0 < len(confirmation) <= 50):
+        return invalid_link()
+    session = db.session()
+    shop = session.scalar(select(Shop).where(Shop.domain == shop_domain))
+    if shop is None or not shop.is_installed:
+        return invalid_link()
+    order = session.scalar(select(Order).where(Order.shop_id == shop.id, Order.shopify_order_id == int(order_id)))
+    if order is None:
+        return render_template("booking/preparing.html", shop=shop), 200
+    if not hmac.compare_digest((order.confirmation_number or "").encode(), confirmation.encode()):
+        return invalid_link()
+    if order.customer_id is None:
+        return render_template("booking/preparing.html", shop=shop), 200
+    return sessions.start(make_response(redirect(url_for("booking.home"), 303)), shop.id, order.customer_id)
+
 
 @bp.get("/c/<token>")
-def customer_home(token: str):
-    """A customer's page: their packages at this shop; the booking calendar builds on it."""
+@limiter.limit(PER_CLIENT)
+def from_signed_link(token: str):
+    """A signed sign-in link (sent by email): start a session and move on, or a plain 404."""
     try:
         link = read_customer_link(current_app.config["SECRET_KEY"], token)
-    except InvalidLink as exc:
-        return render_template("booking/link_error.html", reason=exc.reason), 403
-    packages, balances = _holdings(link)
-    return render_template("booking/customer_home.html", link=link, packages=packages, balances=balances)
-
-
-def _holdings(link) -> tuple[list[dict], list[dict]]:
-    """Everything the customer holds here: packages (memberships' allowances among them) and prepaid balances."""
+    except InvalidLink:
+        return invalid_link()
     session = db.session()
     shop = session.scalar(select(Shop).where(Shop.domain == link.shop))
-    if shop is None or not (link.customer_id or "").isdigit():
-        return [], []
-    customer = session.scalar(select(Customer).where(Customer.shop_id == shop.id,
-                                                     Customer.shopify_customer_id == int(link.customer_id)))
-    if customer is None:
-        return [], []
-    balances = [{"amount": row.amount, "currency": row.currency or "",
-                 "left": card.balance if card else None, "last_characters": card.last_characters if card else None}
-                for row, card in prepaid_balances(session, shop.id, customer)]
-    return packages_for(session, shop.id, customer, utcnow()), balances
+    if shop is None or not shop.is_installed:
+        return invalid_link()
+    shopify_id = int(link.customer_id) if (link.customer_id or "").isdigit() else None
+    if shopify_id is None and not link.email:
+        return invalid_link()
+    customer = customer_for(session, shop.id, shopify_id, link.email)
+    session.commit()
+    return sessions.start(make_response(redirect(url_for("booking.home"), 303)), shop.id, customer.id)
+
+
+def invalid_link():
+    """The same plain answer for every bad link: no detail, no session."""
+    return sessions.end(make_response(render_template("booking/link_error.html"), 404))
+
+
+def signed_in_or_404():
+    """(shop, customer) of this request's session, or the invalid-link page to return instead."""
+    found = sessions.signed_in()
+    if found is None:
+        return None, None, invalid_link()
+    g.shop_zone = ZoneInfo(booking_settings(db.session(), found[0].id).timezone)
+    return found[0], found[1], None
+
+
+# --- home ---
+
+@bp.get("/book/home")
+def home():
+    shop, customer, refused = signed_in_or_404()
+    if refused:
+        return refused
+    session, now = db.session(), utcnow()
+    packages = packages_for(session, shop.id, customer, now)
+    upcoming = [b for b in self_service.customer_bookings(session, shop.id, customer)
+                if b.ends_at > now and b.status in ("held", "confirmed")]
+    return render_template(
+        "booking/customer_home.html", shop=shop, customer=customer, packages=packages,
+        balances=_balances(session, shop, customer), upcoming=upcoming[:10],
+        bookable=self_service.bookable_services(session, shop.id, customer, now),
+        preparing=_orders_being_prepared(session, shop, customer), expiring_soon_days=EXPIRING_SOON_DAYS)
+
+
+def _balances(session, shop: Shop, customer: Customer) -> list[dict]:
+    return [{"amount": row.amount, "currency": row.currency or "", "left": card.balance if card else None,
+             "seen_at": card.balance_seen_at if card else None,
+             "last_characters": card.last_characters if card else None}
+            for row, card in prepaid_balances(session, shop.id, customer)]
+
+
+def _orders_being_prepared(session, shop: Shop, customer: Customer) -> list[Order]:
+    """Paid orders with mapped lines whose packages are not granted yet (the webhook is on its way)."""
+    orders = session.scalars(select(Order).where(Order.shop_id == shop.id, Order.customer_id == customer.id,
+                                                 Order.granted_at.is_(None))).all()
+    return [o for o in orders if any(line.get("plan_id") for line in o.lines)]
+
+
+# --- formatting, in the shop's zone and the reader's language ---
+
+@bp.app_template_filter("local_day")
+def local_day(moment: datetime, form: str = "full") -> str:
+    return format_date(moment.astimezone(_zone()).date(), form, locale=str(get_locale()))
+
+
+@bp.app_template_filter("local_time")
+def local_time(moment: datetime) -> str:
+    return format_time(moment.astimezone(_zone()), "short", locale=str(get_locale()))
+
+
+@bp.app_template_filter("local_when")
+def local_when(moment: datetime) -> str:
+    return format_datetime(moment.astimezone(_zone()), "medium", locale=str(get_locale()))
+
+
+def _zone() -> ZoneInfo:
+    return g.get("shop_zone") or ZoneInfo("UTC")
+
+
+@bp.app_context_processor
+def _customer_page_helpers():
+    return {"csrf_token": sessions.csrf_token, "get_locale": get_locale}
+
+
+def is_upcoming(booking: Booking, now: datetime) -> bool:
+    return booking.ends_at > now and booking.status in ("held", "confirmed")
+
+
+# The booking flow and the management pages register on this blueprint.
+from booking.pages import book, manage  # noqa: E402,F401

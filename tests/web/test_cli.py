@@ -55,7 +55,7 @@ def test_demo_seeds_a_shop_and_prints_working_local_urls(app, committed_shops):
     assert result.exit_code == 0, result.output
     assert f"http://127.0.0.1:8123/demo/admin?shop={shop}" in result.output
     booking_url = next(line.split()[-1] for line in result.output.splitlines() if "Booking link" in line)
-    page = app.test_client().get(booking_url.removeprefix("http://127.0.0.1:8123"))
+    page = app.test_client().get(booking_url.removeprefix("http://127.0.0.1:8123"), follow_redirects=True)
     assert page.status_code == 200 and "john@example.com" in page.get_data(as_text=True)
     # Seeding twice is harmless: the sample deliveries are duplicates the second time.
     assert app.test_cli_runner().invoke(args=["demo", "--shop", shop]).exit_code == 0
@@ -64,12 +64,14 @@ def test_demo_seeds_a_shop_and_prints_working_local_urls(app, committed_shops):
     assert sorted(topics) == ["customers/data_request", "orders/paid"]
 
 
-def test_customer_links_that_are_tampered_or_expired_are_refused(app, client):
-    token = sign_customer_link(app.config["SECRET_KEY"], CustomerLink("a.myshopify.com", "1", "a@example.com"))
-    assert client.get(f"/c/{token}").status_code == 200
-    assert client.get(f"/c/{token[:-2]}xx").status_code == 403
-    forged = sign_customer_link("another-secret-key-123456", CustomerLink("a.myshopify.com", "1", None))
-    assert client.get(f"/c/{forged}").status_code == 403
+def test_customer_links_that_are_tampered_or_expired_are_refused(app, client, db_session):
+    shop = make_shop(db_session).domain
+    token = sign_customer_link(app.config["SECRET_KEY"], CustomerLink(shop, "1", "a@example.com"))
+    assert client.get(f"/c/{token}").status_code == 303  # verified: a session starts, the page follows
+    for bad in (f"{token[:-2]}xx", sign_customer_link("another-secret-key-123456", CustomerLink(shop, "1", None)),
+                sign_customer_link(app.config["SECRET_KEY"], CustomerLink("not-installed.myshopify.com", "1", None))):
+        response = client.get(f"/c/{bad}")
+        assert response.status_code == 404 and "packbook_customer=;" in response.headers.get("Set-Cookie", "")
 
 
 def test_customer_link_expiry(app):
@@ -108,8 +110,8 @@ def test_customer_page_lists_the_customers_packages_with_progress(app, client, d
     db_session.commit()
     token = sign_customer_link(app.config["SECRET_KEY"],
                                CustomerLink(spa.shop.domain, str(spa.customer.shopify_customer_id), None))
-    html = client.get(f"/c/{token}").get_data(as_text=True)
-    assert "5x massage" in html and "0 of 5 used" in html and "never expires" in html
+    html = client.get(f"/c/{token}", follow_redirects=True).get_data(as_text=True)
+    assert "5x massage" in html and "5 of 5 left" in html and "never expires" in html
 
 
 def test_customer_page_lists_prepaid_balances_too(app, client, db_session):
@@ -128,6 +130,6 @@ def test_customer_page_lists_prepaid_balances_too(app, client, db_session):
     db_session.commit()
     token = sign_customer_link(app.config["SECRET_KEY"],
                                CustomerLink(spa.shop.domain, str(spa.customer.shopify_customer_id), None))
-    html = client.get(f"/c/{token}").get_data(as_text=True)
+    html = client.get(f"/c/{token}", follow_redirects=True).get_data(as_text=True)
     assert "no packages" not in html
     assert html.count('data-kind="prepaid_balance"') == 2 and "42.50 USD left on gift card ending a1b2" in html

@@ -1,0 +1,33 @@
+"""Which language a customer page or email speaks: the locale Shopify passes (the app proxy's `locale`), else the
+browser's Accept-Language, else English. English and Simplified Chinese ship (booking/pages/translations)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, request
+from flask_babel import Babel
+
+TRANSLATIONS = Path(__file__).resolve().parent / "translations"
+SUPPORTED = ("en", "zh_CN")
+
+
+def supported(tag: str | None) -> str | None:
+    """`tag` ("zh-CN", "zh_Hans", "en-GB", …) as one of SUPPORTED, or None."""
+    if not tag:
+        return None
+    language = tag.replace("-", "_").split("_")[0].lower()
+    return {"en": "en", "zh": "zh_CN"}.get(language)
+
+
+def select_locale() -> str:
+    asked = supported(request.args.get("locale")) if request else None
+    if asked:
+        return asked
+    best = request.accept_languages.best_match(["en", "zh-CN", "zh"]) if request else None
+    return supported(best) or "en"
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", "en")
+    Babel(app, locale_selector=select_locale)

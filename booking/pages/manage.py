@@ -1,0 +1,81 @@
+"""The customer's bookings: upcoming and past, each with the package it used; cancelling one with the policy
+stated before confirming; a calendar file per session."""
+from __future__ import annotations
+
+from flask import make_response, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+import db
+from booking import bookings, self_service
+from booking.calendar_files import booking_calendar
+from booking.errors import BookingError
+from booking.models import Resource, Service
+from booking.pages import sessions
+from booking.pages.customer import bp, is_upcoming, signed_in_or_404
+from booking.records import Entitlement
+from db import utcnow
+
+
+@bp.get("/book/bookings")
+def my_bookings():
+    shop, customer, refused = signed_in_or_404()
+    if refused:
+        return refused
+    session, now = db.session(), utcnow()
+    rows = self_service.customer_bookings(session, shop.id, customer)
+    just_booked = {int(i) for i in request.args.get("booked", "").split(",") if i.isdigit()}
+    return render_template("booking/my_bookings.html", shop=shop, upcoming=[b for b in rows if is_upcoming(b, now)],
+                           past=[b for b in reversed(rows) if not is_upcoming(b, now)][:50],
+                           just_booked=just_booked, cancelled=request.args.get("cancelled"),
+                           **_labels(session, shop.id, rows))
+
+
+def _labels(session, shop_id: int, rows) -> dict:
+    """Names of the services, resources and packages the rows mention, each read once."""
+    services = dict(session.execute(select(Service.id, Service.name).where(Service.shop_id == shop_id)).all())
+    resources = dict(session.execute(select(Resource.id, Resource.name).where(Resource.shop_id == shop_id)).all())
+    package_ids = {b.entitlement_id for b in rows if b.entitlement_id}
+    packages = {e.id: (e.terms or {}).get("title") for e in session.scalars(
+        select(Entitlement).where(Entitlement.id.in_(package_ids)))} if package_ids else {}
+    return {"service_names": services, "resource_names": resources, "package_titles": packages}
+
+
+@bp.route("/book/bookings/<int:booking_id>/cancel", methods=["GET", "POST"])
+def cancel(booking_id: int):
+    """GET states what cancelling now would do to the package; POST (with the CSRF token) does it."""
+    shop, customer, refused = signed_in_or_404()
+    if refused:
+        return refused
+    session, now = db.session(), utcnow()
+    booking = self_service.own_booking(session, shop.id, customer, booking_id)
+    if booking is None or not is_upcoming(booking, now):
+        return redirect(url_for("booking.my_bookings"), 303)
+    error = None
+    if request.method == "POST":
+        sessions.check_csrf()
+        try:
+            bookings.cancel_booking(session, shop.id, booking.id, actor=f"customer:{customer.id}", now=now)
+        except BookingError as exc:
+            session.rollback()
+            error = exc.message
+        else:
+            session.commit()
+            return redirect(url_for("booking.my_bookings", cancelled=booking.id), 303)
+    return render_template("booking/cancel.html", shop=shop, booking=booking, error=error,
+                           outcome=self_service.cancel_outcome(session, shop.id, booking, now),
+                           **_labels(session, shop.id, [booking]))
+
+
+@bp.get("/book/bookings/<int:booking_id>.ics")
+def calendar_file(booking_id: int):
+    shop, customer, refused = signed_in_or_404()
+    if refused:
+        return refused
+    session = db.session()
+    booking = self_service.own_booking(session, shop.id, customer, booking_id)
+    if booking is None:
+        return redirect(url_for("booking.my_bookings"), 303)
+    response = make_response(booking_calendar(session, shop, [booking]))
+    response.headers["Content-Type"] = "text/calendar; charset=utf-8; method=PUBLISH"
+    response.headers["Content-Disposition"] = f'attachment; filename="booking-{booking.id}.ics"'
+    return response

@@ -1,0 +1,92 @@
+"""A customer's session on the booking pages: a signed, expiring, HttpOnly, SameSite=Lax cookie naming the shop
+and the customer, started from a verified link (the order email's, or a signed sign-in link). Customers have no
+password; the cookie is their key until it expires. Every form carries the session's CSRF token.
+"""
+from __future__ import annotations
+
+import hmac
+import secrets
+from dataclasses import dataclass
+
+from flask import abort, current_app, g, request
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy import select
+
+import db
+from booking.records import Customer
+from shopify_app.models import Shop
+
+COOKIE = "packbook_customer"
+SALT = "packbook.customer-session.v1"
+MAX_AGE = 14 * 24 * 3600  # two weeks, then the customer opens a link again
+
+
+@dataclass(frozen=True)
+class CustomerSession:
+    shop_id: int
+    customer_id: int  # Packbook's own customer row, scoped to the shop
+    csrf: str
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=SALT)
+
+
+def start(response, shop_id: int, customer_id: int):
+    """Set the session cookie on `response` (a fresh CSRF token each time a session starts)."""
+    value = _serializer().dumps({"s": shop_id, "c": customer_id, "x": secrets.token_urlsafe(24)})
+    response.set_cookie(COOKIE, value, max_age=MAX_AGE, httponly=True, samesite="Lax",
+                        secure=current_app.config.get("SESSION_COOKIE_SECURE", False), path="/")
+    return response
+
+
+def end(response):
+    response.delete_cookie(COOKIE, path="/")
+    return response
+
+
+def current() -> CustomerSession | None:
+    """The verified session of this request, or None (no cookie, tampered, or expired)."""
+    if "customer_session" not in g:
+        g.customer_session = _read(request.cookies.get(COOKIE))
+    return g.customer_session
+
+
+def _read(value: str | None) -> CustomerSession | None:
+    if not value or len(value) > 1000:
+        return None
+    try:
+        data = _serializer().loads(value, max_age=MAX_AGE)
+    except BadSignature:  # SignatureExpired is a BadSignature too
+        return None
+    if not isinstance(data, dict) or not all(isinstance(data.get(k), t) for k, t in (("s", int), ("c", int),
+                                                                                      ("x", str))):
+        return None
+    return CustomerSession(data["s"], data["c"], data["x"])
+
+
+def signed_in() -> tuple[Shop, Customer] | None:
+    """The shop and customer of this request's session, both still existing (and the shop installed)."""
+    found = current()
+    if found is None:
+        return None
+    session = db.session()
+    shop = session.get(Shop, found.shop_id)
+    customer = session.scalar(select(Customer).where(Customer.id == found.customer_id,
+                                                     Customer.shop_id == found.shop_id))
+    if shop is None or customer is None or not shop.is_installed or customer.redacted_at is not None:
+        return None
+    return shop, customer
+
+
+def csrf_token() -> str:
+    found = current()
+    return found.csrf if found else ""
+
+
+def check_csrf() -> None:
+    """Refuse a state-changing form whose token is not this session's (400, nothing changed)."""
+    sent = request.form.get("csrf_token", "")
+    expected = csrf_token()
+    if not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
+        abort(400, description="This form has expired. Go back, reload the page and try again.")

@@ -1,0 +1,198 @@
+"""The customer's side, server-rendered: in from the order email's link, book several sessions at once, see
+what is left, cancel with the policy stated first, take a calendar file. Everything through the real pages."""
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+from icalendar import Calendar
+from sqlalchemy import func, select
+
+from booking.records import Booking, Order
+from tests.support.booking import give_package, make_spa
+from tests.support.factories import make_shop
+
+LONDON = ZoneInfo("Europe/London")
+CONFIRMATION = "XK7Q2M9PZ"
+
+
+def _order(db_session, spa, *, order_id=820982911946154508, confirmation=CONFIRMATION, customer=True):
+    db_session.add(Order(shop_id=spa.shop.id, shopify_order_id=order_id, name="#1001",
+                         confirmation_number=confirmation, customer_id=spa.customer.id if customer else None,
+                         lines=[], granted_at=datetime.now(timezone.utc)))
+    db_session.flush()
+
+
+def _signed_in(client, db_session, **plan):
+    spa = make_spa(db_session, plan=plan or None)
+    package = give_package(db_session, spa)
+    _order(db_session, spa)
+    response = client.get("/book", query_string={"shop": spa.shop.domain, "order": 820982911946154508,
+                                                 "c": CONFIRMATION})
+    assert response.status_code == 303 and response.headers["Location"].endswith("/book/home")
+    return spa, package
+
+
+def _monday(weeks: int = 3) -> date:
+    day = datetime.now(LONDON).date() + timedelta(weeks=weeks)
+    return day - timedelta(days=day.weekday())
+
+
+def _pick(spa, day: date, hour: int) -> str:
+    start = datetime(day.year, day.month, day.day, hour, tzinfo=LONDON)
+    return f"{spa.resource.id}@{int(start.timestamp())}"
+
+
+def _csrf(html: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def test_the_order_email_link_starts_a_session_and_leaves_the_address_bar(client, db_session):
+    spa = make_spa(db_session)
+    give_package(db_session, spa)
+    _order(db_session, spa)
+    response = client.get("/book", query_string={"shop": spa.shop.domain, "order": 820982911946154508,
+                                                 "c": CONFIRMATION})
+    assert response.status_code == 303 and response.headers["Location"].endswith("/book/home")
+    cookie = response.headers["Set-Cookie"]
+    assert "packbook_customer=" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    home = client.get("/book/home").get_data(as_text=True)
+    assert "Massage" in home and "5 of 5 left" in home and "Choose a time" in home
+
+
+@pytest.mark.parametrize("query", [
+    {"order": 820982911946154508, "c": "WRONG"},          # tampered confirmation number
+    {"order": 820982911946154508, "c": CONFIRMATION.lower()},
+    {"order": "8209829119461545081234", "c": CONFIRMATION},  # not an order id
+    {"order": 820982911946154508},                        # no confirmation number
+    {"order": 820982911946154508, "c": "x" * 51},
+])
+def test_a_wrong_or_tampered_link_is_a_plain_404_and_starts_no_session(client, db_session, query):
+    spa = make_spa(db_session)
+    _order(db_session, spa)
+    response = client.get("/book", query_string={"shop": spa.shop.domain, **query})
+    assert response.status_code == 404 and "This link is not valid" in response.get_data(as_text=True)
+    assert "packbook_customer=;" in response.headers.get("Set-Cookie", "")  # any earlier session is ended
+    assert client.get("/book/home").status_code == 404
+
+
+def test_a_link_for_an_order_not_processed_yet_says_it_is_being_prepared(client, db_session):
+    spa = make_spa(db_session)
+    response = client.get("/book", query_string={"shop": spa.shop.domain, "order": 111, "c": CONFIRMATION})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Preparing your booking" in html and 'http-equiv="refresh"' in html
+    assert "packbook_customer" not in response.headers.get("Set-Cookie", "")
+
+
+def test_link_attempts_are_rate_limited_per_client(client, db_session):
+    spa = make_spa(db_session)
+    answers = [client.get("/book", query_string={"shop": spa.shop.domain, "order": n, "c": "guess"}).status_code
+               for n in range(1, 23)]
+    assert answers[:20] == [200] * 20 and answers[20:] == [429, 429]
+
+
+def test_book_two_sessions_at_once_then_cancel_one_and_see_what_is_left(client, db_session):
+    spa, package = _signed_in(client, db_session)
+    monday = _monday()
+    page = client.get(f"/book/services/{spa.service.id}", query_string={"month": monday.strftime("%Y-%m"),
+                                                                        "day": monday.isoformat()})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "times free" in html
+    picks = [_pick(spa, monday, 10), _pick(spa, monday, 14)]
+    assert all(f'value="{p}"' in html for p in picks)
+    review = client.get(f"/book/services/{spa.service.id}/review", query_string={"pick": picks})
+    assert review.status_code == 200 and "Book 2 sessions" in review.get_data(as_text=True)
+    booked = client.post(f"/book/services/{spa.service.id}/confirm",
+                         data={"pick": picks, "csrf_token": _csrf(review.get_data(as_text=True))})
+    assert booked.status_code == 303
+    listing = client.get(booked.headers["Location"]).get_data(as_text=True)
+    assert "2 sessions booked." in listing and listing.count("data-booking=") == 2
+    assert "3 of 5 left" in client.get("/book/home").get_data(as_text=True)
+
+    first = db_session.scalars(select(Booking).where(Booking.customer_id == spa.customer.id)
+                               .order_by(Booking.starts_at)).first()
+    ask = client.get(f"/book/bookings/{first.id}/cancel").get_data(as_text=True)
+    assert "Cancelling now gives the session back to 5x massage." in ask
+    done = client.post(f"/book/bookings/{first.id}/cancel", data={"csrf_token": _csrf(ask)})
+    assert done.status_code == 303
+    assert "4 of 5 left" in client.get("/book/home").get_data(as_text=True)
+
+
+def test_a_late_cancellation_under_a_forfeit_rule_is_stated_and_counts_as_used(client, db_session):
+    spa, package = _signed_in(client, db_session, late_cancel="forfeit")
+    booking = _book_directly(db_session, spa, datetime.now(timezone.utc) + timedelta(hours=30))
+    from booking.accounts import booking_settings
+    booking_settings(db_session, spa.shop.id).cancel_cutoff_hours = 48
+    db_session.flush()
+    ask = client.get(f"/book/bookings/{booking.id}/cancel").get_data(as_text=True)
+    assert "Late cancellation: this session will count as used." in ask
+    assert client.post(f"/book/bookings/{booking.id}/cancel", data={"csrf_token": _csrf(ask)}).status_code == 303
+    assert "4 of 5 left" in client.get("/book/home").get_data(as_text=True)
+
+
+def _book_directly(db_session, spa, around: datetime) -> Booking:
+    """A session booked by staff on the next weekday hour after `around` (staff skip notice)."""
+    from booking import bookings
+    from booking.bookings import SessionRequest
+    start = around.astimezone(LONDON).replace(minute=0, second=0, microsecond=0)
+    while start.weekday() > 4 or not 9 <= start.hour < 16:
+        start += timedelta(hours=1)
+    [booking] = bookings.book_sessions(db_session, spa.shop.id, spa.customer,
+                                       [SessionRequest(spa.service.id, spa.resource.id, start)],
+                                       actor="staff:1", now=datetime.now(timezone.utc))
+    db_session.flush()
+    return booking
+
+
+def test_a_form_without_its_csrf_token_changes_nothing(client, db_session):
+    spa, _package = _signed_in(client, db_session)
+    monday = _monday()
+    for token in ("", "forged-token"):
+        response = client.post(f"/book/services/{spa.service.id}/confirm",
+                               data={"pick": [_pick(spa, monday, 10)], "csrf_token": token})
+        assert response.status_code == 400
+    assert db_session.scalar(select(func.count()).select_from(Booking)
+                             .where(Booking.customer_id == spa.customer.id)) == 0
+
+
+def test_a_taken_time_is_named_and_nothing_of_the_group_is_booked(client, db_session):
+    spa, _package = _signed_in(client, db_session)
+    monday = _monday()
+    taken = datetime(monday.year, monday.month, monday.day, 14, tzinfo=LONDON)
+    _book_directly(db_session, spa, taken)  # someone else's booking in the meantime (same customer is fine here)
+    picks = [_pick(spa, monday, 10), _pick(spa, monday, 14)]
+    review = client.get(f"/book/services/{spa.service.id}/review", query_string={"pick": picks})
+    response = client.post(f"/book/services/{spa.service.id}/confirm",
+                           data={"pick": picks, "csrf_token": _csrf(review.get_data(as_text=True))})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409 and "was just taken" in html
+    assert re.search(r"(14:00|2:00\s?PM)", html), "the refusal names the time that was taken"
+    assert db_session.scalar(select(func.count()).select_from(Booking).where(
+        Booking.customer_id == spa.customer.id, Booking.status == "confirmed")) == 1  # only the staff one
+
+
+def test_the_calendar_file_has_a_stable_uid_and_the_shops_zone(client, db_session):
+    spa, _package = _signed_in(client, db_session)
+    booking = _book_directly(db_session, spa, datetime.combine(_monday(), datetime.min.time(), LONDON)
+                             + timedelta(hours=11))
+    first = client.get(f"/book/bookings/{booking.id}.ics")
+    assert first.status_code == 200 and first.headers["Content-Type"].startswith("text/calendar")
+    [event] = Calendar.from_ical(first.data).walk("VEVENT")
+    again = Calendar.from_ical(client.get(f"/book/bookings/{booking.id}.ics").data).walk("VEVENT")[0]
+    assert event["UID"] == again["UID"] and str(event["UID"]).endswith("@packbook")
+    assert event.decoded("DTSTART") == booking.starts_at and event["DTSTART"].params["TZID"] == "Europe/London"
+    assert b"BEGIN:VTIMEZONE" in first.data and "Massage" in str(event["SUMMARY"])
+
+
+def test_a_session_sees_only_its_own_shop_and_customer(client, db_session):
+    spa, _package = _signed_in(client, db_session)
+    other = make_spa(db_session, shop=make_shop(db_session, iana_timezone="Europe/London"))
+    give_package(db_session, other)
+    theirs = _book_directly(db_session, other, datetime.combine(_monday(), datetime.min.time(), LONDON)
+                            + timedelta(hours=11))
+    for path in (f"/book/bookings/{theirs.id}/cancel", f"/book/bookings/{theirs.id}.ics"):
+        response = client.get(path)
+        assert response.status_code == 303 and response.headers["Location"].endswith("/book/bookings")
+    assert client.get(f"/book/services/{other.service.id}").headers["Location"].endswith("/book/home")
