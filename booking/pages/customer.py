@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date, format_datetime, format_time
 from flask import Blueprint, current_app, g, make_response, redirect, render_template, request, url_for
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 import db
@@ -152,7 +153,14 @@ def _zone() -> ZoneInfo:
 
 @bp.app_context_processor
 def _customer_page_helpers():
-    return {"csrf_token": sessions.csrf_token, "get_locale": get_locale}
+    return {"csrf_token": sessions.csrf_token, "get_locale": get_locale, "status_label": status_label}
+
+
+def status_label(status: str) -> str:
+    """A package's or booking's status in the reader's language (each word listed, so it is extracted)."""
+    return {"active": _("active"), "expired": _("expired"), "revoked": _("revoked"), "held": _("held"),
+            "confirmed": _("confirmed"), "completed": _("completed"), "no_show": _("missed"),
+            "cancelled": _("cancelled")}.get(status, status)
 
 
 def is_upcoming(booking: Booking, now: datetime) -> bool:

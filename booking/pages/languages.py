@@ -8,7 +8,7 @@ from flask import Flask, request
 from flask_babel import Babel
 
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
-SUPPORTED = ("en", "zh_CN")
+SUPPORTED = ("en", "zh_Hans_CN")  # Babel names Simplified Chinese (China) zh_Hans_CN
 
 
 def supported(tag: str | None) -> str | None:
@@ -16,7 +16,7 @@ def supported(tag: str | None) -> str | None:
     if not tag:
         return None
     language = tag.replace("-", "_").split("_")[0].lower()
-    return {"en": "en", "zh": "zh_CN"}.get(language)
+    return {"en": "en", "zh": "zh_Hans_CN"}.get(language)
 
 
 def select_locale() -> str:

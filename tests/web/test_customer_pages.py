@@ -196,3 +196,16 @@ def test_a_session_sees_only_its_own_shop_and_customer(client, db_session):
         response = client.get(path)
         assert response.status_code == 303 and response.headers["Location"].endswith("/book/bookings")
     assert client.get(f"/book/services/{other.service.id}").headers["Location"].endswith("/book/home")
+
+
+@pytest.mark.parametrize("asked", [{"headers": {"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.5"}},
+                                   {"query_string": {"locale": "zh-CN"}}])
+def test_the_pages_speak_simplified_chinese_when_asked(client, db_session, asked):
+    spa, _package = _signed_in(client, db_session)
+    _book_directly(db_session, spa, datetime.combine(_monday(), datetime.min.time(), LONDON) + timedelta(hours=11))
+    home = client.get("/book/home", **asked).get_data(as_text=True)
+    assert "<html lang=\"zh-Hans-CN\">" in home
+    assert "我的课程包" in home and "剩余 4 / 5 次" in home and "即将到来" in home
+    assert "年" in home and "月" in home  # the booked day, written the Chinese way by Babel
+    english = client.get("/book/home", headers={"Accept-Language": "en-GB"}).get_data(as_text=True)
+    assert "Your packages" in english and '<html lang="en">' in english
