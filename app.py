@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 import sys
 
-from flask import Flask, jsonify, request
+from flask import Flask, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException, RequestURITooLarge
 
 import commands
@@ -12,6 +12,7 @@ import db
 import endpoints
 from config import ConfigError, Settings, load_settings
 from booking.api import bp as booking_api_bp
+from booking.jobs import send_pending
 from booking.pages import languages, limits
 from booking.pages.customer import bp as booking_bp
 from shopify_app import crypto
@@ -50,6 +51,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.register_blueprint(blueprint)
     app.before_request(_refuse_long_query_strings)
     app.after_request(add_security_headers)
+    app.after_request(_send_owed_emails)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _server_error)
     commands.register(app)
@@ -85,6 +87,19 @@ MAX_QUERY_BYTES = 4096
 def _refuse_long_query_strings():
     if len(request.query_string) > MAX_QUERY_BYTES:
         raise RequestURITooLarge(f"the query string is longer than {MAX_QUERY_BYTES} bytes")
+
+
+def _send_owed_emails(response):
+    """Without Redis there is no worker: emails a request asked for are sent once its response has gone out,
+    never while the customer waits. With Redis the worker's dispatcher sends them."""
+    if g.get("emails_owed") and queue.get_queue().inline:
+        app = current_app._get_current_object()
+
+        def send() -> None:
+            with app.app_context():
+                send_pending()
+        response.call_on_close(send)
+    return response
 
 
 def _wants_json() -> bool:

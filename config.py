@@ -40,6 +40,8 @@ class Settings:
     demo_mode: bool = False
     queue_name: str = "packbook"
     reconcile_minutes: int = 15
+    smtp_url: str | None = None  # smtp://user:pass@host:587 (STARTTLS) or smtps://…:465; None: the outbox
+    mail_from: str = "Packbook <bookings@localhost>"
     extra: dict = field(default_factory=dict)
 
     @property
@@ -75,7 +77,18 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         demo_mode=demo,
         queue_name=_queue_name(env),
         reconcile_minutes=_minutes(env, "PACKBOOK_RECONCILE_MINUTES", default=15),
+        smtp_url=_optional_url(env, "SMTP_URL", ("smtp", "smtps")),
+        mail_from=_mail_from(env),
     )
+
+
+def _mail_from(env: Mapping[str, str]) -> str:
+    value = (env.get("MAIL_FROM") or "").strip()
+    if not value:
+        return Settings.mail_from
+    if "@" not in value or "\n" in value or "\r" in value or len(value) > 200:
+        raise ConfigError("MAIL_FROM", "must be an address such as Spa <bookings@example.com>")
+    return value
 
 
 def _required(env: Mapping[str, str], name: str) -> str:

@@ -244,3 +244,25 @@ class Membership(Base):
     last_billing_key: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class OutgoingEmail(Base):
+    """A message Packbook owes someone, sent once: (shop, kind, key) is unique, so a retried job or a second
+    worker finds it sent. `data` holds the ids the message is built from, never its text."""
+
+    __tablename__ = "outgoing_emails"
+    __table_args__ = (UniqueConstraint("shop_id", "kind", "subject_key"),
+                      Index("ix_outgoing_emails_status_created_at", "status", "created_at"))
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", **SHOP_FK))
+    kind: Mapped[str] = mapped_column(String(30))  # booking_confirmation | booking_cancelled | ...
+    subject_key: Mapped[str] = mapped_column(String(200))
+    recipient: Mapped[str] = mapped_column(String(320))
+    locale: Mapped[str] = mapped_column(String(20), default="en")
+    data: Mapped[dict] = mapped_column(JSONType, default=dict)
+    status: Mapped[str] = mapped_column(String(10), default="pending")  # pending | sent | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -31,6 +31,7 @@ from sqlalchemy import select, text, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from booking.records import OutgoingEmail
 from db import get_db, utcnow
 from webhooks.models import EventStatus, WebhookEvent
 from webhooks.queue import JobQueue, QueueUnavailable, get_queue
@@ -44,6 +45,7 @@ RECOVER_EVERY = 5.0       # seconds between recovery passes
 LOST_AFTER = timedelta(seconds=15)  # a queued event younger than this is left alone by recovery
 MAX_BACKOFF = 10.0       # seconds; an outage costs at most this much after Redis is back
 PROCESS_EVENT = "webhooks.jobs.process_event"
+SEND_EMAIL = "booking.jobs.send_email"  # by name: the booking jobs and the webhook jobs stay independent
 
 
 def notify(session: Session) -> None:
@@ -71,9 +73,21 @@ def dispatch_once(queue: JobQueue, now: datetime | None = None) -> int:
     return len(claimed)
 
 
+def dispatch_emails(queue: JobQueue) -> int:
+    """Hand pending outgoing emails (booking/notifications.py) to rq the same way; returns how many."""
+    with get_db().transaction() as session:
+        claimed = session.scalars(select(OutgoingEmail.id).where(OutgoingEmail.status == "pending")
+                                  .order_by(OutgoingEmail.id).limit(BATCH).with_for_update(skip_locked=True)).all()
+        if not claimed:
+            return 0
+        queue.enqueue_many(SEND_EMAIL, [(email_id, queue.job_id("email", email_id)) for email_id in claimed])
+        session.execute(update(OutgoingEmail).where(OutgoingEmail.id.in_(claimed)).values(status="queued"))
+    return len(claimed)
+
+
 def dispatch_all(queue: JobQueue) -> int:
     """Dispatch until nothing is pending (a burst worker, `flask webhooks sweep`)."""
-    total = 0
+    total = dispatch_emails(queue)
     while True:
         count = dispatch_once(queue)
         total += count
@@ -148,6 +162,7 @@ class Dispatcher(threading.Thread):
             queue.mark_alive(self.tag)
             scheduler.run_due()
             dispatched = dispatch_once(queue)
+            dispatch_emails(queue)
             if time.monotonic() - self._last_recovery >= RECOVER_EVERY:
                 self._last_recovery = time.monotonic()
                 recover_lost(queue)

@@ -11,14 +11,14 @@ import re
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from flask import redirect, render_template, request, url_for
+from flask import g, redirect, render_template, request, url_for
 from babel import Locale
 from babel.dates import format_date
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 
 import db
-from booking import bookings, self_service
+from booking import bookings, notifications, self_service
 from booking.accounts import booking_settings
 from booking.bookings import SessionRequest
 from booking.errors import BookingError, SlotUnavailable
@@ -121,6 +121,8 @@ def confirm(service_id: int):
     except BookingError as exc:
         session.rollback()
         return _review_page(shop, bookable, picks, error=_refusal(exc)), exc.status
+    if notifications.booking_confirmation(session, shop.id, customer, booked, str(get_locale())):
+        g.emails_owed = True
     session.commit()
     return redirect(url_for("booking.my_bookings", booked=",".join(str(b.id) for b in booked)), 303)
 

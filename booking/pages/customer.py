@@ -81,7 +81,16 @@ def from_signed_link(token: str):
         return invalid_link()
     customer = customer_for(session, shop.id, shopify_id, link.email)
     session.commit()
-    return sessions.start(make_response(redirect(url_for("booking.home"), 303)), shop.id, customer.id)
+    return sessions.start(make_response(redirect(_next_page(), 303)), shop.id, customer.id)
+
+
+_NEXT = re.compile(r"/book/bookings/[0-9]{1,19}/cancel|/book/bookings|/book/home")
+
+
+def _next_page() -> str:
+    """Where a sign-in link goes on to: one of the customer's own pages, never anywhere else."""
+    asked = request.args.get("next", "")
+    return asked if _NEXT.fullmatch(asked) else url_for("booking.home")
 
 
 def invalid_link():

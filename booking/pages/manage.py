@@ -2,11 +2,12 @@
 stated before confirming; a calendar file per session."""
 from __future__ import annotations
 
-from flask import make_response, redirect, render_template, request, url_for
+from flask import g, make_response, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from sqlalchemy import select
 
 import db
-from booking import bookings, self_service
+from booking import bookings, notifications, self_service
 from booking.calendar_files import booking_calendar
 from booking.errors import BookingError
 from booking.models import Resource, Service
@@ -59,6 +60,8 @@ def cancel(booking_id: int):
             session.rollback()
             error = exc.message
         else:
+            if notifications.booking_cancelled(session, shop.id, customer, booking, str(get_locale())):
+                g.emails_owed = True
             session.commit()
             return redirect(url_for("booking.my_bookings", cancelled=booking.id), 303)
     return render_template("booking/cancel.html", shop=shop, booking=booking, error=error,

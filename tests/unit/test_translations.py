@@ -18,7 +18,9 @@ PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
 
 def _messages() -> set:
     found = set()
-    method_map = [("booking/pages/**.py", "python"), ("templates/booking/**.html", "jinja2")]
+    method_map = [("booking/pages/**.py", "python"), ("booking/jobs.py", "python"),
+                  ("templates/booking/**.html", "jinja2"), ("templates/emails/**.html", "jinja2"),
+                  ("templates/emails/**.txt", "jinja2")]
     keywords = {"_": None, "gettext": None, "ngettext": (1, 2)}
     for _file, _line, message, _comments, _context in extract_from_dir(str(ROOT), method_map, keywords=keywords):
         found.add(tuple(message) if isinstance(message, (list, tuple)) else message)

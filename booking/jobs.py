@@ -1,0 +1,120 @@
+"""Jobs of the booking domain that run outside any request: sending the emails booking/notifications.py asked
+for. The worker's dispatcher hands pending ones to rq (webhooks/dispatcher.py); without Redis the app sends them
+once the response is closed (app.py). Each is sent once: the row is locked while sending and marked sent."""
+from __future__ import annotations
+
+import logging
+from email.message import EmailMessage
+from zoneinfo import ZoneInfo
+from email.utils import formataddr, make_msgid
+
+from flask import current_app, g, render_template
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+import mail
+from booking.accounts import booking_settings
+from booking.calendar_files import booking_calendar
+from booking.models import Resource, Service
+from booking.records import Booking, OutgoingEmail
+from booking.rules.links import CustomerLink, sign_customer_link
+from db import describe_error, get_db, utcnow
+from shopify_app.models import Shop
+
+log = logging.getLogger(__name__)
+SEND_EMAIL = "booking.jobs.send_email"
+MAX_ATTEMPTS = 8
+
+
+class EmailFailed(Exception):
+    """Raised so rq retries; the row keeps the reason."""
+
+
+def send_email(email_id: int) -> str:
+    """Build and send one outgoing email, unless it was sent already."""
+    database = get_db()
+    try:
+        with database.transaction() as session:
+            row = session.scalar(select(OutgoingEmail).where(OutgoingEmail.id == email_id).with_for_update())
+            if row is None or row.status == "sent":
+                return "nothing to send"
+            message = build(session, row)
+            mail.send(message, name=f"{row.kind}-{row.id}")
+            row.status, row.sent_at, row.attempts, row.last_error = "sent", utcnow(), row.attempts + 1, None
+            return "sent"
+    except Exception as exc:
+        with database.transaction() as session:
+            row = session.get(OutgoingEmail, email_id)
+            if row is not None:
+                row.attempts += 1
+                row.last_error = describe_error(exc)
+                # Still owed: rq retries the job (or, without Redis, the next send_pending pass does).
+                row.status = "failed" if row.attempts >= MAX_ATTEMPTS else "queued"
+        log.error("email %s not sent: %s", email_id, describe_error(exc))
+        raise EmailFailed(f"email {email_id} not sent") from None
+
+
+def send_pending(limit: int = 50) -> int:
+    """Send what is pending now, one by one (the embedded default's way, with no worker)."""
+    with get_db().transaction() as session:
+        ids = session.scalars(select(OutgoingEmail.id).where(OutgoingEmail.status.in_(("pending", "queued")))
+                              .order_by(OutgoingEmail.id).limit(limit)).all()
+    sent = 0
+    for email_id in ids:
+        try:
+            sent += send_email(email_id) == "sent"
+        except EmailFailed:
+            pass  # kept pending with its reason; the next pass tries again
+    return sent
+
+
+def build(session, row: OutgoingEmail) -> EmailMessage:
+    """The message for `row`, in its language: plain text and HTML, with the sessions' calendar file."""
+    shop = session.get(Shop, row.shop_id)
+    rows = session.scalars(select(Booking).where(Booking.shop_id == row.shop_id,
+                                                 Booking.id.in_(row.data.get("booking_ids", [])))
+                           .order_by(Booking.starts_at)).all()
+    cancelled = row.kind == "booking_cancelled"
+    settings = current_app.config["PACKBOOK"]
+    with force_locale(row.locale):
+        context = {"shop": shop, "bookings": rows, "cancelled": cancelled, "zone": _zone(session, shop),
+                   "names": _names(session, shop.id), "manage_url": _manage_url(shop, row)}
+        subject = (_("Cancelled: your booking at %(shop)s", shop=shop.name or shop.domain) if cancelled else
+                   _("Booked: your session at %(shop)s", shop=shop.name or shop.domain) if len(rows) == 1 else
+                   _("Booked: %(num)d sessions at %(shop)s", num=len(rows), shop=shop.name or shop.domain))
+        text = render_template("emails/booking.txt", **context)
+        html = render_template("emails/booking.html", **context)
+    message = EmailMessage()
+    message["Subject"], message["From"], message["To"] = subject, settings.mail_from, formataddr(("", row.recipient))
+    message["Message-ID"] = make_msgid(domain="packbook")
+    message.set_content(text)
+    message.add_alternative(html, subtype="html")
+    method = "CANCEL" if cancelled else "REQUEST"
+    # The same UID per booking and a higher SEQUENCE on cancellation: calendars update the entry they hold.
+    ics = booking_calendar(session, shop, list(rows), method=method, sequence=1 if cancelled else 0)
+    message.add_attachment(ics, maintype="text", subtype="calendar", filename="booking.ics",
+                           params={"method": method})
+    return message
+
+
+def _zone(session, shop) -> ZoneInfo:
+    zone = ZoneInfo(booking_settings(session, shop.id).timezone)
+    g.shop_zone = zone  # the templates' local_day and local_time filters read it
+    return zone
+
+
+def _names(session, shop_id: int) -> dict:
+    return {"services": dict(session.execute(select(Service.id, Service.name).where(Service.shop_id == shop_id)).all()),
+            "resources": dict(session.execute(select(Resource.id, Resource.name)
+                                              .where(Resource.shop_id == shop_id)).all())}
+
+
+def _manage_url(shop: Shop, row: OutgoingEmail):
+    """A signed sign-in link per session that lands on its cancel-or-keep page."""
+    base = current_app.config["PACKBOOK"].shopify_app_url
+    token = sign_customer_link(current_app.config["SECRET_KEY"], CustomerLink(shop.domain, None, row.recipient))
+
+    def url(booking: Booking) -> str:
+        return f"{base}/c/{token}?next=/book/bookings/{booking.id}/cancel"
+    return url

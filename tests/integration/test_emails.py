@@ -1,0 +1,191 @@
+"""Booking emails through a real SMTP server (aiosmtpd on loopback): one message per group of sessions with a
+calendar file holding one VEVENT each, a cancellation with the same UID and a higher SEQUENCE, in the
+customer's language; each message sent once however often its job runs; without SMTP, the outbox."""
+from __future__ import annotations
+
+import dataclasses
+import email
+import socket
+import time
+from datetime import datetime
+from email import policy
+from zoneinfo import ZoneInfo
+
+import pytest
+from aiosmtpd.controller import Controller
+from icalendar import Calendar
+from sqlalchemy import select
+
+from booking import notifications
+from booking.calendar_files import booking_uid
+from booking.jobs import send_email, send_pending
+from booking.records import Booking, OutgoingEmail
+from tests.web.test_customer_pages import _csrf, _monday, _pick, _signed_in
+
+LONDON = ZoneInfo("Europe/London")
+
+
+class Inbox:
+    def __init__(self):
+        self.messages: list[email.message.EmailMessage] = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
+        return "250 OK"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def inbox(app, monkeypatch):
+    """A real SMTP server on loopback, and the app pointed at it."""
+    received = Inbox()
+    port = _free_port()
+    controller = Controller(received, hostname="127.0.0.1", port=port)
+    controller.start()
+    monkeypatch.setitem(app.config, "PACKBOOK",
+                        dataclasses.replace(app.config["PACKBOOK"], smtp_url=f"smtp://127.0.0.1:{port}",
+                                            mail_from="Calm Spa <bookings@calm-spa.example>"))
+    yield received
+    controller.stop()
+
+
+def _wait_for(inbox: Inbox, count: int) -> list:
+    deadline = time.monotonic() + 10
+    while len(inbox.messages) < count and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return inbox.messages
+
+
+def _calendar(message) -> tuple[str, Calendar]:
+    [part] = [p for p in message.iter_attachments() if p.get_content_type() == "text/calendar"]
+    return part.get_param("method"), Calendar.from_ical(part.get_content())
+
+
+def _book_two(client, spa, **headers):
+    monday = _monday()
+    picks = [_pick(spa, monday, 10), _pick(spa, monday, 14)]
+    review = client.get(f"/book/services/{spa.service.id}/review", query_string={"pick": picks}, **headers)
+    response = client.post(f"/book/services/{spa.service.id}/confirm", **headers,
+                           data={"pick": picks, "csrf_token": _csrf(review.get_data(as_text=True))})
+    assert response.status_code == 303, response.get_data(as_text=True)[:500]
+    response.close()  # a server closes it once sent; that is when the owed emails go out
+
+
+def test_booking_two_sessions_sends_one_confirmation_with_a_calendar_entry_each(client, db_session, inbox):
+    spa, _package = _signed_in(client, db_session)
+    _book_two(client, spa)
+    [message] = _wait_for(inbox, 1)
+    assert message["To"] == "ana@example.com" and "Calm Spa" in message["From"]
+    assert message["Subject"].startswith("Booked: 2 sessions at")
+    text = message.get_body(("plain",)).get_content()
+    assert text.count("/c/") == 2 and "next=/book/bookings/" in text and "Europe/London" in text
+    assert "<a href=" in message.get_body(("html",)).get_content()
+    method, calendar = _calendar(message)
+    events = calendar.walk("VEVENT")
+    booked = db_session.scalars(select(Booking).where(Booking.customer_id == spa.customer.id)
+                                .order_by(Booking.starts_at)).all()
+    assert method == "REQUEST" and calendar["METHOD"] == "REQUEST" and len(events) == 2
+    assert [e.decoded("DTSTART") for e in events] == [b.starts_at for b in booked]
+    assert {str(e["UID"]) for e in events} == {booking_uid(spa.shop, b) for b in booked}
+    assert all(e["DTSTART"].params["TZID"] == "Europe/London" for e in events)
+
+
+def test_cancelling_sends_the_same_uid_with_a_higher_sequence(client, db_session, inbox):
+    spa, _package = _signed_in(client, db_session)
+    _book_two(client, spa)
+    _wait_for(inbox, 1)
+    first = db_session.scalars(select(Booking).where(Booking.customer_id == spa.customer.id)
+                               .order_by(Booking.starts_at)).first()
+    ask = client.get(f"/book/bookings/{first.id}/cancel").get_data(as_text=True)
+    done = client.post(f"/book/bookings/{first.id}/cancel", data={"csrf_token": _csrf(ask)})
+    assert done.status_code == 303
+    done.close()
+    cancelled = _wait_for(inbox, 2)[1]
+    assert cancelled["Subject"].startswith("Cancelled:")
+    method, calendar = _calendar(cancelled)
+    [event] = calendar.walk("VEVENT")
+    assert method == "CANCEL" == str(calendar["METHOD"]) and str(event["UID"]) == booking_uid(spa.shop, first)
+    assert int(event["SEQUENCE"]) == 1 and str(event["STATUS"]) == "CANCELLED"
+
+
+def test_each_message_is_sent_once_however_often_it_is_asked_for_or_its_job_runs(app, client, db_session, inbox):
+    spa, _package = _signed_in(client, db_session)
+    _book_two(client, spa)
+    _wait_for(inbox, 1)
+    booked = db_session.scalars(select(Booking).where(Booking.customer_id == spa.customer.id)).all()
+    again = notifications.booking_confirmation(db_session, spa.shop.id, spa.customer, booked, "en")
+    assert again is None  # the same group asked for again: no second row
+    [row] = db_session.scalars(select(OutgoingEmail).where(OutgoingEmail.shop_id == spa.shop.id)).all()
+    assert row.status == "sent" and row.attempts == 1
+    with app.app_context():
+        assert send_email(row.id) == "nothing to send" and send_pending() == 0
+    time.sleep(0.3)
+    assert len(inbox.messages) == 1
+
+
+def test_the_confirmation_speaks_the_customers_language(client, db_session, inbox):
+    spa, _package = _signed_in(client, db_session)
+    _book_two(client, spa, headers={"Accept-Language": "zh-CN"})
+    [message] = _wait_for(inbox, 1)
+    assert "已预约" in message["Subject"] and "年" in message.get_body(("plain",)).get_content()
+
+
+def test_an_unreachable_smtp_server_keeps_the_message_owed_with_its_reason(client, db_session, app, monkeypatch):
+    monkeypatch.setitem(app.config, "PACKBOOK", dataclasses.replace(app.config["PACKBOOK"],
+                                                                    smtp_url=f"smtp://user:secret@127.0.0.1:{_free_port()}"))
+    spa, _package = _signed_in(client, db_session)
+    _book_two(client, spa)
+    [row] = db_session.scalars(select(OutgoingEmail).where(OutgoingEmail.shop_id == spa.shop.id)).all()
+    db_session.refresh(row)
+    assert row.status == "queued" and row.attempts == 1 and "SMTP" in row.last_error
+    assert "secret" not in row.last_error
+
+
+def test_without_smtp_messages_land_in_the_outbox(client, db_session, app, tmp_path, monkeypatch):
+    monkeypatch.setattr(app, "instance_path", str(tmp_path))
+    spa, _package = _signed_in(client, db_session)
+    _book_two(client, spa)
+    [written] = list((tmp_path / "outbox").glob("*.eml"))
+    message = email.message_from_bytes(written.read_bytes(), policy=policy.default)
+    assert message["Subject"].startswith("Booked: 2 sessions") and message["To"] == "ana@example.com"
+
+
+def test_with_redis_the_dispatcher_hands_the_email_to_a_worker(rq_app, committed_shops, monkeypatch):
+    """No request sends mail when a worker exists: the dispatcher queues the row and the worker sends it."""
+    from tests.support.booking import make_spa
+    from webhooks.dispatcher import dispatch_emails
+    from webhooks.queue import run_worker
+
+    received = Inbox()
+    port = _free_port()
+    controller = Controller(received, hostname="127.0.0.1", port=port)
+    controller.start()
+    monkeypatch.setitem(rq_app.config, "PACKBOOK", dataclasses.replace(rq_app.config["PACKBOOK"],
+                                                                       smtp_url=f"smtp://127.0.0.1:{port}"))
+    try:
+        with rq_app.extensions["packbook.db"].transaction() as session:
+            spa = make_spa(session)
+            from booking import bookings
+            from booking.bookings import SessionRequest
+            monday = _monday()
+            start = datetime(monday.year, monday.month, monday.day, 11, tzinfo=LONDON)
+            booked = bookings.book_sessions(session, spa.shop.id, spa.customer,
+                                            [SessionRequest(spa.service.id, spa.resource.id, start)],
+                                            actor="staff:1", now=datetime.now(LONDON), use_package=False)
+            email_id = notifications.booking_confirmation(session, spa.shop.id, spa.customer, booked, "en")
+            shop = spa.shop.domain
+        committed_shops.append(shop)
+        queue = rq_app.extensions["packbook.queue"]
+        with rq_app.app_context():
+            assert dispatch_emails(queue) >= 1
+            run_worker(rq_app, lambda: None, burst=True)
+        assert len(_wait_for(received, 1)) == 1
+        with rq_app.extensions["packbook.db"].transaction() as session:
+            assert session.get(OutgoingEmail, email_id).status == "sent"
+    finally:
+        controller.stop()
