@@ -18,7 +18,7 @@ from booking.accounts import booking_settings
 from booking.calendar_files import booking_calendar
 from booking.models import Resource, Service
 from booking.records import Booking, OutgoingEmail
-from booking.rules.links import CustomerLink, sign_customer_link
+from booking.rules.links import DEFAULT_MAX_AGE, CustomerLink, sign_customer_link
 from db import describe_error, get_db, utcnow
 from shopify_app.models import Shop
 
@@ -70,26 +70,52 @@ def send_pending(limit: int = 50) -> int:
 
 
 def build(session, row: OutgoingEmail) -> EmailMessage:
-    """The message for `row`, in its language: plain text and HTML, with the sessions' calendar file."""
+    """The message for `row`, in its language: plain text and HTML (and a calendar file for bookings)."""
     shop = session.get(Shop, row.shop_id)
+    with force_locale(row.locale):
+        if row.kind == "sign_in":
+            return _sign_in(shop, row)
+        return _booking_message(session, shop, row)
+
+
+def _envelope(row: OutgoingEmail, subject: str, text: str, html: str) -> EmailMessage:
+    message = EmailMessage()
+    message["Subject"], message["To"] = subject, formataddr(("", row.recipient))
+    message["From"] = current_app.config["PACKBOOK"].mail_from
+    message["Message-ID"] = make_msgid(domain="packbook")
+    message.set_content(text)
+    message.add_alternative(html, subtype="html")
+    return message
+
+
+def _sign_in_token(shop: Shop, row: OutgoingEmail) -> str:
+    """A signed link naming the customer the message is for (their Shopify id, else their guest email)."""
+    shopify_id = row.data.get("shopify_customer_id")
+    return sign_customer_link(current_app.config["SECRET_KEY"],
+                              CustomerLink(shop.domain, str(shopify_id) if shopify_id else None, row.recipient))
+
+
+def _sign_in(shop: Shop, row: OutgoingEmail) -> EmailMessage:
+    token = _sign_in_token(shop, row)
+    context = {"shop": shop, "url": f"{current_app.config['PACKBOOK'].shopify_app_url}/c/{token}",
+               "days": DEFAULT_MAX_AGE // 86400}
+    subject = _("Your sign-in link for %(shop)s", shop=shop.name or shop.domain)
+    return _envelope(row, subject, render_template("emails/sign_in.txt", **context),
+                     render_template("emails/sign_in.html", **context))
+
+
+def _booking_message(session, shop: Shop, row: OutgoingEmail) -> EmailMessage:
     rows = session.scalars(select(Booking).where(Booking.shop_id == row.shop_id,
                                                  Booking.id.in_(row.data.get("booking_ids", [])))
                            .order_by(Booking.starts_at)).all()
     cancelled = row.kind == "booking_cancelled"
-    settings = current_app.config["PACKBOOK"]
-    with force_locale(row.locale):
-        context = {"shop": shop, "bookings": rows, "cancelled": cancelled, "zone": _zone(session, shop),
-                   "names": _names(session, shop.id), "manage_url": _manage_url(shop, row)}
-        subject = (_("Cancelled: your booking at %(shop)s", shop=shop.name or shop.domain) if cancelled else
-                   _("Booked: your session at %(shop)s", shop=shop.name or shop.domain) if len(rows) == 1 else
-                   _("Booked: %(num)d sessions at %(shop)s", num=len(rows), shop=shop.name or shop.domain))
-        text = render_template("emails/booking.txt", **context)
-        html = render_template("emails/booking.html", **context)
-    message = EmailMessage()
-    message["Subject"], message["From"], message["To"] = subject, settings.mail_from, formataddr(("", row.recipient))
-    message["Message-ID"] = make_msgid(domain="packbook")
-    message.set_content(text)
-    message.add_alternative(html, subtype="html")
+    context = {"shop": shop, "bookings": rows, "cancelled": cancelled, "zone": _zone(session, shop),
+               "names": _names(session, shop.id), "manage_url": _manage_url(shop, row)}
+    subject = (_("Cancelled: your booking at %(shop)s", shop=shop.name or shop.domain) if cancelled else
+               _("Booked: your session at %(shop)s", shop=shop.name or shop.domain) if len(rows) == 1 else
+               _("Booked: %(num)d sessions at %(shop)s", num=len(rows), shop=shop.name or shop.domain))
+    message = _envelope(row, subject, render_template("emails/booking.txt", **context),
+                        render_template("emails/booking.html", **context))
     method = "CANCEL" if cancelled else "REQUEST"
     # The same UID per booking and a higher SEQUENCE on cancellation: calendars update the entry they hold.
     ics = booking_calendar(session, shop, list(rows), method=method, sequence=1 if cancelled else 0)
@@ -112,8 +138,7 @@ def _names(session, shop_id: int) -> dict:
 
 def _manage_url(shop: Shop, row: OutgoingEmail):
     """A signed sign-in link per session that lands on its cancel-or-keep page."""
-    base = current_app.config["PACKBOOK"].shopify_app_url
-    token = sign_customer_link(current_app.config["SECRET_KEY"], CustomerLink(shop.domain, None, row.recipient))
+    base, token = current_app.config["PACKBOOK"].shopify_app_url, _sign_in_token(shop, row)
 
     def url(booking: Booking) -> str:
         return f"{base}/c/{token}?next=/book/bookings/{booking.id}/cancel"

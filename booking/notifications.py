@@ -6,6 +6,8 @@ the job builds the text when it sends, in the customer's language.
 """
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy.orm import Session
 
 from booking.records import Booking, Customer, OutgoingEmail
@@ -21,7 +23,9 @@ def ask(session: Session, shop_id: int, kind: str, subject_key: str, customer: C
         return None
     row = session.scalar(insert_skipping_duplicates(session, OutgoingEmail, KEY), {
         "shop_id": shop_id, "kind": kind, "subject_key": subject_key[:200], "recipient": customer.email,
-        "locale": locale, "data": data, "status": "pending", "attempts": 0})
+        "locale": locale, "status": "pending", "attempts": 0,
+        # Links in the message sign the customer in: by their Shopify id when they have one, else as a guest.
+        "data": {**data, "shopify_customer_id": customer.shopify_customer_id}})
     return row.id if row else None
 
 
@@ -31,6 +35,14 @@ def booking_confirmation(session: Session, shop_id: int, customer: Customer, boo
     ids = sorted(b.id for b in booked)
     return ask(session, shop_id, "booking_confirmation", "bookings:" + ",".join(map(str, ids)), customer, locale,
                {"booking_ids": ids})
+
+
+SIGN_IN_EVERY_MINUTES = 10  # one sign-in email per address in each such window, however often it is asked
+
+
+def sign_in_link(session: Session, shop_id: int, customer: Customer, locale: str, now: datetime) -> int | None:
+    window = int(now.timestamp()) // (SIGN_IN_EVERY_MINUTES * 60)
+    return ask(session, shop_id, "sign_in", f"sign_in:{customer.id}:{window}", customer, locale, {})
 
 
 def booking_cancelled(session: Session, shop_id: int, customer: Customer, booking: Booking,

@@ -177,4 +177,4 @@ def is_upcoming(booking: Booking, now: datetime) -> bool:
 
 
 # The booking flow and the management pages register on this blueprint.
-from booking.pages import book, manage  # noqa: E402,F401
+from booking.pages import book, login, manage  # noqa: E402,F401

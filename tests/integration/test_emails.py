@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import email
+import re
 import socket
 import time
 from datetime import datetime
@@ -189,3 +190,60 @@ def test_with_redis_the_dispatcher_hands_the_email_to_a_worker(rq_app, committed
             assert session.get(OutgoingEmail, email_id).status == "sent"
     finally:
         controller.stop()
+
+
+def _login_form(client, shop):
+    page = client.get("/book/login", query_string={"shop": shop.domain})
+    assert page.status_code == 200
+    return re.search(r'name="form_token" value="([^"]+)"', page.get_data(as_text=True)).group(1)
+
+
+def test_a_known_address_gets_one_working_sign_in_link_and_an_unknown_one_the_same_answer(app, db_session, inbox):
+    from tests.support.booking import give_package, make_spa
+    spa = make_spa(db_session)
+    give_package(db_session, spa)
+    db_session.flush()
+    client = app.test_client()
+    answers = []
+    for address in ("Ana@Example.com", "nobody@example.com", "ana@example.com"):
+        token = _login_form(client, spa.shop)
+        response = client.post("/book/login", query_string={"shop": spa.shop.domain},
+                               data={"email": address, "form_token": token})
+        response.close()
+        answers.append((response.status_code, re.sub(r"\s+", " ", response.get_data(as_text=True))))
+    assert len({a for a in answers}) == 1 and answers[0][0] == 200  # the same page for all three
+    messages = _wait_for(inbox, 1)
+    time.sleep(0.3)
+    assert len(messages) == 1, "one email per address in each ten minutes; none to an unknown address"
+    [message] = messages
+    assert message["To"] == "ana@example.com" and "sign-in link" in message["Subject"]
+    link = re.search(r"https?://\S+/c/\S+", message.get_body(("plain",)).get_content()).group(0)
+    fresh = app.test_client()
+    opened = fresh.get(link.split("packbook.test", 1)[1])
+    assert opened.status_code == 303
+    home = fresh.get("/book/home").get_data(as_text=True)
+    assert "5 of 5 left" in home, re.sub(r"\s+", " ", home)[-900:]
+
+
+def test_the_sign_in_form_refuses_a_post_without_its_own_token(app, db_session, inbox):
+    from tests.support.booking import make_spa
+    spa = make_spa(db_session)
+    client = app.test_client()
+    _login_form(client, spa.shop)
+    forged = client.post("/book/login", query_string={"shop": spa.shop.domain},
+                         data={"email": "ana@example.com", "form_token": "0" * 64})
+    assert forged.status_code == 400
+    assert app.test_client().get("/book/login", query_string={"shop": "nope.myshopify.com"}).status_code == 404
+    assert db_session.scalar(select(OutgoingEmail.id).where(OutgoingEmail.shop_id == spa.shop.id)) is None
+
+
+def test_the_manage_link_in_a_confirmation_opens_that_booking_for_that_customer(app, client, db_session, inbox):
+    spa, _package = _signed_in(client, db_session)
+    _book_two(client, spa)
+    [message] = _wait_for(inbox, 1)
+    links = re.findall(r"https?://\S+/c/\S+", message.get_body(("plain",)).get_content())
+    fresh = app.test_client()
+    opened = fresh.get(links[0].split("packbook.test", 1)[1])
+    assert opened.status_code == 303 and re.search(r"/book/bookings/\d+/cancel$", opened.headers["Location"])
+    page = fresh.get(opened.headers["Location"]).get_data(as_text=True)
+    assert "Cancel this session?" in page and "gives the session back" in page
