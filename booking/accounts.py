@@ -235,7 +235,7 @@ def _last_day(expires_at: datetime | None, zone: ZoneInfo) -> str | None:
 SETTING_LIMITS = {"slot_interval_minutes": (5, 240), "min_notice_minutes": (0, 60 * 24 * 30),
                   "horizon_days": (1, 730), "cancel_cutoff_hours": (0, 24 * 30),
                   "reschedule_cutoff_hours": (0, 24 * 30), "hold_minutes": (1, 120),
-                  "max_units_per_line": (1, 10_000)}
+                  "max_units_per_line": (1, 10_000), "reminder_hours": (0, 24 * 7)}
 SETTING_FIELDS = frozenset({"timezone", "grant_on_create", "manager_user_ids", *SETTING_LIMITS})
 MAX_MANAGERS = 50
 

@@ -14,10 +14,10 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 import mail
-from booking.accounts import booking_settings
+from booking.accounts import booking_settings, describe_package
 from booking.calendar_files import booking_calendar
 from booking.models import Resource, Service
-from booking.records import Booking, OutgoingEmail
+from booking.records import Booking, Entitlement, OutgoingEmail
 from booking.rules.links import DEFAULT_MAX_AGE, CustomerLink, sign_customer_link
 from db import describe_error, get_db, utcnow
 from shopify_app.models import Shop
@@ -75,6 +75,8 @@ def build(session, row: OutgoingEmail) -> EmailMessage:
     with force_locale(row.locale):
         if row.kind == "sign_in":
             return _sign_in(shop, row)
+        if row.kind == "expiring_soon":
+            return _expiring_soon(session, shop, row)
         return _booking_message(session, shop, row)
 
 
@@ -104,14 +106,26 @@ def _sign_in(shop: Shop, row: OutgoingEmail) -> EmailMessage:
                      render_template("emails/sign_in.html", **context))
 
 
+def _expiring_soon(session, shop: Shop, row: OutgoingEmail) -> EmailMessage:
+    entitlement = session.get(Entitlement, row.data["entitlement_id"])
+    zone = _zone(session, shop)
+    package = describe_package(session, entitlement, zone, utcnow())
+    context = {"shop": shop, "package": package, "expires_at": entitlement.expires_at,
+               "url": f"{current_app.config['PACKBOOK'].shopify_app_url}/c/{_sign_in_token(shop, row)}"}
+    subject = _("%(package)s expires soon", package=package["title"])
+    return _envelope(row, subject, render_template("emails/expiring_soon.txt", **context),
+                     render_template("emails/expiring_soon.html", **context))
+
+
 def _booking_message(session, shop: Shop, row: OutgoingEmail) -> EmailMessage:
     rows = session.scalars(select(Booking).where(Booking.shop_id == row.shop_id,
                                                  Booking.id.in_(row.data.get("booking_ids", [])))
                            .order_by(Booking.starts_at)).all()
-    cancelled = row.kind == "booking_cancelled"
-    context = {"shop": shop, "bookings": rows, "cancelled": cancelled, "zone": _zone(session, shop),
+    cancelled, reminder = row.kind == "booking_cancelled", row.kind == "booking_reminder"
+    context = {"shop": shop, "bookings": rows, "cancelled": cancelled, "reminder": reminder, "zone": _zone(session, shop),
                "names": _names(session, shop.id), "manage_url": _manage_url(shop, row)}
     subject = (_("Cancelled: your booking at %(shop)s", shop=shop.name or shop.domain) if cancelled else
+               _("Reminder: your session at %(shop)s", shop=shop.name or shop.domain) if reminder else
                _("Booked: your session at %(shop)s", shop=shop.name or shop.domain) if len(rows) == 1 else
                _("Booked: %(num)d sessions at %(shop)s", num=len(rows), shop=shop.name or shop.domain))
     message = _envelope(row, subject, render_template("emails/booking.txt", **context),

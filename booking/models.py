@@ -39,6 +39,8 @@ class BookingSettings(Base):
     # Units one order line may grant unattended; a larger line is held for the merchant (a typo or an attack
     # would otherwise make thousands of packages in one job).
     max_units_per_line: Mapped[int] = mapped_column(Integer, default=100, server_default="100")
+    # Hours before a session that its reminder email goes out; 0: no reminders.
+    reminder_hours: Mapped[int] = mapped_column(Integer, default=24, server_default="24")
     # Shopify staff user ids (the session token's `sub`) who may undo a redemption and name managers.
     # Empty until someone names the first; Shopify's own app permissions decide who opens the app at all.
     manager_user_ids: Mapped[list | None] = mapped_column(JSONType, default=list)

@@ -6,11 +6,15 @@ the job builds the text when it sends, in the customer's language.
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from booking.records import Booking, Customer, OutgoingEmail
+from booking.accounts import entitlement_state
+from booking.models import BookingSettings
+
+from booking.records import Booking, Customer, Entitlement, OutgoingEmail
 from db import insert_skipping_duplicates
 
 KEY = ("shop_id", "kind", "subject_key")
@@ -43,6 +47,42 @@ SIGN_IN_EVERY_MINUTES = 10  # one sign-in email per address in each such window,
 def sign_in_link(session: Session, shop_id: int, customer: Customer, locale: str, now: datetime) -> int | None:
     window = int(now.timestamp()) // (SIGN_IN_EVERY_MINUTES * 60)
     return ask(session, shop_id, "sign_in", f"sign_in:{customer.id}:{window}", customer, locale, {})
+
+
+EXPIRING_SOON = timedelta(days=7)
+
+
+def ask_due(session: Session, now: datetime) -> int:
+    """Ask for every reminder and expiry warning that is due now, in every shop; returns how many are new.
+
+    Reminders: confirmed sessions starting within the shop's reminder_hours. Expiry warnings: active packages
+    with credit left that lapse within seven days. Each is asked once (its key), so running this every minute
+    sends each message once."""
+    asked = 0
+    due = session.execute(select(Booking, Customer, BookingSettings.reminder_hours).join(
+        Customer, Customer.id == Booking.customer_id).join(BookingSettings, BookingSettings.shop_id == Booking.shop_id)
+        .where(Booking.status == "confirmed", Booking.starts_at > now, BookingSettings.reminder_hours > 0,
+               Booking.starts_at <= now + timedelta(hours=24 * 7))).all()
+    for booking, customer, hours in due:
+        if booking.starts_at <= now + timedelta(hours=hours):
+            asked += ask(session, booking.shop_id, "booking_reminder", f"booking:{booking.id}", customer,
+                         _language_of(session, customer), {"booking_ids": [booking.id]}) is not None
+    lapsing = session.execute(select(Entitlement, Customer).join(Customer, Customer.id == Entitlement.customer_id)
+                              .where(Entitlement.status == "active", Entitlement.expires_at > now,
+                                     Entitlement.expires_at <= now + EXPIRING_SOON)).all()
+    for entitlement, customer in lapsing:
+        left = entitlement_state(session, entitlement).remaining
+        if left is None or left > 0:
+            asked += ask(session, entitlement.shop_id, "expiring_soon", f"package:{entitlement.id}", customer,
+                         _language_of(session, customer), {"entitlement_id": entitlement.id}) is not None
+    return asked
+
+
+def _language_of(session: Session, customer: Customer) -> str:
+    """The language the customer last used with us (their last email's), else English."""
+    return session.scalar(select(OutgoingEmail.locale).where(
+        OutgoingEmail.shop_id == customer.shop_id, OutgoingEmail.recipient == customer.email)
+        .order_by(OutgoingEmail.id.desc()).limit(1)) or "en"
 
 
 def booking_cancelled(session: Session, shop_id: int, customer: Customer, booking: Booking,

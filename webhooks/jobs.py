@@ -140,11 +140,24 @@ def periodic_sweep() -> None:
             log.info("sweep re-enqueued %d webhook events", count)
     if queue.acquire_lock("expire-packages", ttl=EXPIRY_INTERVAL):
         expire_packages()
+    if queue.acquire_lock("reminders", ttl=SWEEP_INTERVAL - 5):
+        ask_due_emails()
     minutes = current_app.config["PACKBOOK"].reconcile_minutes
     if minutes and not queue.inline and queue.acquire_lock("reconcile", ttl=minutes * 60):
         from webhooks.reconcile import schedule_reconciliation
 
         log.info("scheduled reconciliation for %d shops", schedule_reconciliation())
+
+
+def ask_due_emails(now: datetime | None = None) -> int:
+    """Reminders and expiry warnings that are due; the dispatcher then sends them like any other email."""
+    from booking.notifications import ask_due
+
+    with get_db().transaction() as session:
+        count = ask_due(session, now or utcnow())
+    if count:
+        log.info("asked for %d reminder and expiry emails", count)
+    return count
 
 
 def expire_packages(now: datetime | None = None) -> int:

@@ -47,6 +47,8 @@ class SettingsInput(Body):
     cancel_cutoff_hours: _limit("cancel_cutoff_hours")
     reschedule_cutoff_hours: _limit("reschedule_cutoff_hours")
     hold_minutes: _limit("hold_minutes")
+    reminder_hours: _limit("reminder_hours") = Field(
+        description="Hours before a session that its reminder email goes out; 0 sends none")
     max_units_per_line: _limit("max_units_per_line") = Field(
         description="Units one order line may grant; a larger line goes on the attention list instead")
     grant_on_create: Flag = Field(description="Grant packages on orders/create for orders already paid then")
@@ -67,6 +69,7 @@ class Settings(Answer):
     reschedule_cutoff_hours: int
     hold_minutes: int
     max_units_per_line: int
+    reminder_hours: int
     grant_on_create: bool
     manager_user_ids: list[int]
 

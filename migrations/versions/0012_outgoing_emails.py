@@ -1,4 +1,5 @@
-"""Emails Packbook owes customers, each sent once (unique per shop, kind and subject).
+"""Emails Packbook owes customers, each sent once (unique per shop, kind and subject), and the shop's reminder
+timing.
 
 Revision ID: 0012
 Revises: 0011
@@ -36,8 +37,12 @@ def upgrade() -> None:
         sa.UniqueConstraint('shop_id', 'kind', 'subject_key', name=op.f('uq_outgoing_emails_shop_id_kind_subject_key')),
     )
     op.create_index('ix_outgoing_emails_status_created_at', 'outgoing_emails', ['status', 'created_at'])
+    with op.batch_alter_table('booking_settings', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('reminder_hours', sa.Integer(), server_default='24', nullable=False))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('booking_settings', schema=None) as batch_op:
+        batch_op.drop_column('reminder_hours')
     op.drop_index('ix_outgoing_emails_status_created_at', table_name='outgoing_emails')
     op.drop_table('outgoing_emails')

@@ -8,7 +8,7 @@ import email
 import re
 import socket
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 from email import policy
 from zoneinfo import ZoneInfo
 
@@ -247,3 +247,47 @@ def test_the_manage_link_in_a_confirmation_opens_that_booking_for_that_customer(
     assert opened.status_code == 303 and re.search(r"/book/bookings/\d+/cancel$", opened.headers["Location"])
     page = fresh.get(opened.headers["Location"]).get_data(as_text=True)
     assert "Cancel this session?" in page and "gives the session back" in page
+
+
+def test_reminders_and_expiry_warnings_are_asked_once_when_due_and_sent(app, db_session, inbox):
+    from booking import notifications as owed
+    from booking.accounts import assign_plan, booking_settings
+    from db import utcnow
+    from tests.support.booking import make_plan, make_spa
+
+    spa = make_spa(db_session)
+    booking_settings(db_session, spa.shop.id).reminder_hours = 96  # the next weekday session is always inside
+    now = utcnow()
+    lapsing = make_plan(db_session, spa.shop, title="3x sauna", quantity=3, service_ids=[spa.service.id],
+                        validity_days=5)
+    package = assign_plan(db_session, spa.shop.id, spa.customer, lapsing.id, actor="staff:1", now=now)
+    fresh = make_plan(db_session, spa.shop, title="10x yoga", quantity=10, service_ids=[spa.service.id],
+                      validity_days=60)
+    assign_plan(db_session, spa.shop.id, spa.customer, fresh.id, actor="staff:1", now=now)
+    near = _staff_booking(db_session, spa, now + timedelta(hours=2))
+    _staff_booking(db_session, spa, now + timedelta(days=10))  # too far for a reminder yet
+    with app.app_context():
+        # Every shop's due messages are asked for (other tests' shops may have some on a shared database).
+        assert owed.ask_due(db_session, now) >= 2
+        assert owed.ask_due(db_session, now + timedelta(minutes=1)) == 0
+        rows = db_session.scalars(select(OutgoingEmail).where(OutgoingEmail.shop_id == spa.shop.id)
+                                  .order_by(OutgoingEmail.kind)).all()
+        assert [(r.kind, r.subject_key) for r in rows] == [("booking_reminder", f"booking:{near.id}"),
+                                                          ("expiring_soon", f"package:{package.id}")]
+        db_session.flush()
+        assert [send_email(r.id) for r in rows] == ["sent", "sent"]
+    subjects = sorted(m["Subject"] for m in _wait_for(inbox, 2))
+    assert subjects[0] == "3x sauna expires soon" and subjects[1].startswith("Reminder: your session")
+
+
+def _staff_booking(db_session, spa, around):
+    from booking import bookings
+    from booking.bookings import SessionRequest
+    start = around.astimezone(LONDON).replace(minute=0, second=0, microsecond=0)
+    while start.weekday() > 4 or not 9 <= start.hour < 16:
+        start += timedelta(hours=1)
+    [booking] = bookings.book_sessions(db_session, spa.shop.id, spa.customer,
+                                       [SessionRequest(spa.service.id, spa.resource.id, start)],
+                                       actor="staff:1", now=around - timedelta(days=1), use_package=False)
+    db_session.flush()
+    return booking
