@@ -208,4 +208,4 @@ def test_the_pages_speak_simplified_chinese_when_asked(client, db_session, asked
     assert "我的课程包" in home and "剩余 4 / 5 次" in home and "即将到来" in home
     assert "年" in home and "月" in home  # the booked day, written the Chinese way by Babel
     english = client.get("/book/home", headers={"Accept-Language": "en-GB"}).get_data(as_text=True)
-    assert "Your packages" in english and '<html lang="en">' in english
+    assert "Your packages" in english and '<html lang="en-GB">' in english

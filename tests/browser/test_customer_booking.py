@@ -1,0 +1,127 @@
+"""The customer's journey in Chromium: a signed orders/paid grants the package, the order email's link opens
+the customer's page, two sessions are booked at once, one is cancelled; what is left is right at each step.
+Every page passes axe-core with no serious or critical violation, at desktop width and at 375 px, and shows
+no console error. Screenshots land in docs/screenshots/ for the README."""
+from __future__ import annotations
+
+import copy
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Page, expect
+
+from booking.models import PlanVariant
+from tests.browser.test_demo_admin import console_errors
+from tests.support.booking import make_spa
+from tests.support.factories import deliver
+from tests.support.samples import sample
+
+pytestmark = pytest.mark.browser
+
+# The README's screenshots are refreshed with PACKBOOK_SCREENSHOTS=1; otherwise they go to a scratch folder,
+# so running the tests leaves the checkout clean.
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots" if os.environ.get("PACKBOOK_SCREENSHOTS") \
+    else Path(tempfile.gettempdir()) / "packbook-screenshots"
+ORDER_ID, CONFIRMATION, VARIANT = 450789469001, "BOOKME42", 808950810
+
+
+def _accessible(page: Page, where: str) -> None:
+    results = Axe().run(page)
+    serious = [v for v in results.response["violations"] if v.get("impact") in ("serious", "critical")]
+    assert not serious, f"{where}: " + "; ".join(f"{v['id']}: {v['help']}" for v in serious)
+
+
+def _shoot(page: Page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def _granted_spa(server, committed_shops) -> str:
+    """A spa whose 5-session package was bought through a signed orders/paid (granted by the real job)."""
+    with server.app.extensions["packbook.db"].transaction() as session:
+        spa = make_spa(session)
+        session.add(PlanVariant(shop_id=spa.shop.id, plan_id=spa.plan.id, variant_id=str(VARIANT)))
+        shop = spa.shop.domain
+    committed_shops.append(shop)
+    order = copy.deepcopy(sample("orders/paid"))
+    order.update(id=ORDER_ID, financial_status="paid", confirmation_number=CONFIRMATION, name="#1042")
+    order["customer"]["id"], order["customer"]["email"] = 7001, "ana@example.com"
+    order["line_items"] = [dict(order["line_items"][0], id=97001, variant_id=VARIANT, quantity=1, price="400.00")]
+    assert deliver(server.app.test_client(), "orders/paid", order, shop=shop).status_code == 200
+    return shop
+
+
+@pytest.mark.parametrize("width", [1280, 375])
+def test_from_the_order_email_to_two_booked_sessions_and_one_cancelled(plain_server, chromium, committed_shops,
+                                                                       width):
+    shop = _granted_spa(plain_server, committed_shops)
+    context = chromium.new_context(viewport={"width": width, "height": 900}, locale="en-GB")
+    context.route(r"^(?!https?://(127\.0\.0\.1|localhost)[:/]).*", lambda route: route.abort())
+    page = context.new_page()
+    errors = console_errors(page)
+    suffix = "" if width > 600 else "-mobile"
+    try:
+        page.goto(f"{plain_server.url}/book?shop={shop}&order={ORDER_ID}&c={CONFIRMATION}")
+        expect(page).to_have_url(f"{plain_server.url}/book/home")  # the link's values left the address bar
+        expect(page.locator("#packages")).to_contain_text("5 of 5 left")
+        _accessible(page, "home")
+        _shoot(page, f"customer-home{suffix}")
+
+        page.get_by_role("link", name="Choose a time").click()
+        # Weeks ahead, well before the 24 h cancellation cutoff: next month's last free day.
+        page.get_by_role("link", name="Next month").click()
+        page.locator("table.month a").last.click()
+        _accessible(page, "choose a time")
+        _shoot(page, f"customer-choose-time{suffix}")
+        boxes = page.locator("#times input[type=checkbox]")
+        boxes.nth(0).check()
+        boxes.nth(2).check()
+        page.get_by_role("button", name="Review").click()
+        expect(page.locator("#picked li")).to_have_count(2)
+        _accessible(page, "review")
+        page.get_by_role("button", name="Book 2 sessions").click()
+        expect(page.locator("#booked")).to_have_text("2 sessions booked.")
+        expect(page.locator("#upcoming li")).to_have_count(2)
+        _accessible(page, "my bookings")
+        _shoot(page, f"customer-bookings{suffix}")
+
+        page.goto(f"{plain_server.url}/book/home")
+        expect(page.locator("#packages")).to_contain_text("3 of 5 left")
+        page.goto(f"{plain_server.url}/book/bookings")
+        page.locator("#upcoming li").first.get_by_role("link", name="Cancel").click()
+        expect(page.locator("#policy")).to_contain_text("gives the session back")
+        _accessible(page, "cancel")
+        page.get_by_role("button", name="Cancel the session").click()
+        expect(page.locator("#cancelled")).to_be_visible()
+        page.goto(f"{plain_server.url}/book/home")
+        expect(page.locator("#packages")).to_contain_text("4 of 5 left")
+        assert errors == []
+    finally:
+        context.close()
+
+
+def test_a_tampered_link_shows_the_plain_page_and_the_chinese_pages_read_in_chinese(plain_server, chromium,
+                                                                                   committed_shops):
+    shop = _granted_spa(plain_server, committed_shops)
+    context = chromium.new_context(locale="zh-CN", extra_http_headers={"Accept-Language": "zh-CN,zh;q=0.9"})
+    page = context.new_page()
+    errors = console_errors(page)
+    try:
+        response = page.goto(f"{plain_server.url}/book?shop={shop}&order={ORDER_ID}&c=WRONG")
+        assert response.status == 404
+        expect(page.locator("h1")).to_have_text("此链接无效")
+        _accessible(page, "invalid link")
+        # The 404 is the document's own status, which Chromium logs as a failed load; nothing else may fail.
+        assert [e for e in errors if "404" not in e] == []
+        errors.clear()
+        page.goto(f"{plain_server.url}/book?shop={shop}&order={ORDER_ID}&c={CONFIRMATION}")
+        expect(page.locator("#packages-title")).to_have_text("我的课程包")
+        expect(page.locator("#packages")).to_contain_text("剩余 5 / 5 次")
+        _accessible(page, "home in Chinese")
+        _shoot(page, "customer-home-zh")
+        assert errors == []
+    finally:
+        context.close()
