@@ -78,6 +78,9 @@ def demo_command(shop: str, base_url: str):
     click.echo(f"Demo shop {urls['shop']} is ready.")
     click.echo(f"  Admin (as the merchant):  {urls['admin']}")
     click.echo(f"  Booking link (customer):  {urls['booking']}")
+    if current_app.config["PACKBOOK"].smtp_url is None:
+        from pathlib import Path
+        click.echo(f"  Emails (no SMTP_URL):     {Path(current_app.instance_path) / 'outbox'}/*.eml")
     if not current_app.config["PACKBOOK"].demo_mode:
         click.echo("  Note: these URLs work only while the server runs with PACKBOOK_DEMO=1 on localhost.")
 

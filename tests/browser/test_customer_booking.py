@@ -5,6 +5,7 @@ no console error. Screenshots land in docs/screenshots/ for the README."""
 from __future__ import annotations
 
 import copy
+import re
 import os
 import tempfile
 from pathlib import Path
@@ -122,6 +123,43 @@ def test_a_tampered_link_shows_the_plain_page_and_the_chinese_pages_read_in_chin
         expect(page.locator("#packages")).to_contain_text("剩余 5 / 5 次")
         _accessible(page, "home in Chinese")
         _shoot(page, "customer-home-zh")
+        assert errors == []
+    finally:
+        context.close()
+
+
+def test_the_month_grid_is_driven_by_the_keyboard(plain_server, chromium, committed_shops):
+    """Arrows move a day or a week, Home/End to the week's edges, Enter opens a free day, PageUp the previous
+    month; each day's accessible name is its full date and how many times are free."""
+    shop = _granted_spa(plain_server, committed_shops)
+    context = chromium.new_context(locale="en-GB")
+    page = context.new_page()
+    errors = console_errors(page)
+    try:
+        page.goto(f"{plain_server.url}/book?shop={shop}&order={ORDER_ID}&c={CONFIRMATION}")
+        page.get_by_role("link", name="Choose a time").click()
+        page.locator("[data-month=next]").click()
+        first_week_day = page.locator("table.month tbody tr").nth(1).locator("td > a, td > span").first
+        first_week_day.focus()
+        label = lambda: page.evaluate("document.activeElement.getAttribute('aria-label')")  # noqa: E731
+        monday = label()
+        assert re.fullmatch(r"Monday, \d{1,2} \w+ 20\d\d, \d+ times? free", monday), monday
+        page.keyboard.press("ArrowRight")
+        assert label().startswith("Tuesday")
+        page.keyboard.press("End")
+        assert label().startswith("Sunday") and label().endswith("0 times free")
+        page.keyboard.press("Home")
+        assert label() == monday
+        page.keyboard.press("ArrowDown")
+        assert label().startswith("Monday") and label() != monday
+        page.keyboard.press("Enter")
+        expect(page.locator("#times-title")).to_have_text(label_of_open_day := page.locator(
+            "table.month a[aria-current=date]").get_attribute("aria-label"))
+        assert label_of_open_day.startswith("Monday")
+        before = page.url
+        page.locator("table.month a[aria-current=date]").focus()
+        page.keyboard.press("PageUp")  # back to this month (the next one may lie past the horizon)
+        page.wait_for_url(lambda url: url != before)
         assert errors == []
     finally:
         context.close()
