@@ -85,7 +85,20 @@ def _language_of(session: Session, customer: Customer) -> str:
         .order_by(OutgoingEmail.id.desc()).limit(1)) or "en"
 
 
+def _changes(session: Session, booking: Booking) -> int:
+    """How many times the booking has been moved: each calendar update needs a higher SEQUENCE."""
+    return len(session.scalars(select(OutgoingEmail.id).where(
+        OutgoingEmail.shop_id == booking.shop_id, OutgoingEmail.kind == "booking_moved",
+        OutgoingEmail.subject_key.startswith(f"booking:{booking.id}:"))).all())
+
+
+def booking_moved(session: Session, shop_id: int, customer: Customer, booking: Booking, locale: str) -> int | None:
+    sequence = _changes(session, booking) + 1
+    return ask(session, shop_id, "booking_moved", f"booking:{booking.id}:{sequence}", customer, locale,
+               {"booking_ids": [booking.id], "sequence": sequence})
+
+
 def booking_cancelled(session: Session, shop_id: int, customer: Customer, booking: Booking,
                       locale: str) -> int | None:
     return ask(session, shop_id, "booking_cancelled", f"booking:{booking.id}", customer, locale,
-               {"booking_ids": [booking.id]})
+               {"booking_ids": [booking.id], "sequence": _changes(session, booking) + 1})

@@ -102,6 +102,12 @@ def own_booking(session: Session, shop_id: int, customer: Customer, booking_id: 
                                                 Booking.customer_id == customer.id))
 
 
+def can_move(session: Session, shop_id: int, booking: Booking, now: datetime) -> bool:
+    """Whether the customer may still move this session (the shop's reschedule cutoff has not passed)."""
+    cutoff = timedelta(hours=booking_settings(session, shop_id).reschedule_cutoff_hours)
+    return booking.status == "confirmed" and now < booking.starts_at - cutoff
+
+
 def cancel_outcome(session: Session, shop_id: int, booking: Booking, now: datetime) -> str:
     """What cancelling this booking now would do, as `cancel_booking` will do it: "restore" (the session goes
     back), "forfeit" (a late cancellation under a forfeit rule: it counts as used), or "unpaid"."""

@@ -65,25 +65,35 @@ def choose_time(service_id: int):
     picks = parse_picks(request.args.getlist("pick"))
     if bookable is None or picks is None:
         return redirect(url_for("booking.home"), 303)
-    settings = booking_settings(session, shop.id)
+    view = month_view(session, shop.id, service_id, now, request.args.get("month"), request.args.get("day"))
+    picked = [pick_value(r, s) for r, s in picks]
+    return render_template(
+        "booking/choose_time.html", shop=shop, bookable=bookable, picks=picks, limit=_limit(bookable),
+        picked_values=picked, pick_value=pick_value,
+        times_values={pick_value(t.resource_id, t.start) for t in view["times"]},
+        month_url=lambda m: url_for("booking.choose_time", service_id=service_id, month=m.strftime("%Y-%m"),
+                                    pick=picked),
+        day_url=lambda d: url_for("booking.choose_time", service_id=service_id, month=view["month"].strftime("%Y-%m"),
+                                  day=d.isoformat(), pick=picked), **view)
+
+
+def month_view(session, shop_id: int, service_id: int, now: datetime, month_arg: str | None,
+               day_arg: str | None) -> dict:
+    """What the month grid and the chosen day's times show: free times by customer rules, within the horizon."""
+    settings = booking_settings(session, shop_id)
     today = now.astimezone(_zone_of(settings)).date()
-    month = _month_arg(request.args.get("month"), today)
-    first, days_in_month = month, calendar.monthrange(month.year, month.month)[1]
-    free = self_service.free_times(session, shop.id, service_id, first, days_in_month, now)
-    day = _day_arg(request.args.get("day"), month, days_in_month) or next(iter(sorted(free)), None)
+    month = _month_arg(month_arg, today)
+    days_in_month = calendar.monthrange(month.year, month.month)[1]
+    free = self_service.free_times(session, shop_id, service_id, month, days_in_month, now)
+    day = _day_arg(day_arg, month, days_in_month) or next(iter(sorted(free)), None)
     last_bookable_day = today + timedelta(days=settings.horizon_days)
     times = free.get(day, []) if day else []
-    return render_template(
-        "booking/choose_time.html", shop=shop, bookable=bookable, month=month, weeks=_weeks(month),
-        free=free, day=day, times=times, picks=picks, limit=_limit(bookable),
-        picked_values=[pick_value(r, s) for r, s in picks], today=today, pick_value=pick_value,
-        times_values={pick_value(t.resource_id, t.start) for t in times},
-        several_staff=len({t.resource_id for day_times in free.values() for t in day_times}) > 1,
-        month_title=format_date(month, "LLLL y", locale=str(get_locale())), day_label=day_label,
-        weekday_names=_weekday_names(),
-        previous_month=_shift(month, -1) if month > today.replace(day=1) else None,
-        next_month=_shift(month, 1) if _shift(month, 1) <= last_bookable_day else None,
-        zone=settings.timezone)
+    return {"month": month, "weeks": _weeks(month), "free": free, "day": day, "times": times, "today": today,
+            "previous_month": _shift(month, -1) if month > today.replace(day=1) else None,
+            "next_month": _shift(month, 1) if _shift(month, 1) <= last_bookable_day else None,
+            "several_staff": len({t.resource_id for day_times in free.values() for t in day_times}) > 1,
+            "month_title": format_date(month, "LLLL y", locale=str(get_locale())), "day_label": day_label,
+            "weekday_names": _weekday_names(), "zone": settings.timezone}
 
 
 @bp.get("/book/services/<int:service_id>/review")

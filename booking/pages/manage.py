@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import g, make_response, redirect, render_template, request, url_for
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 import db
@@ -12,6 +13,8 @@ from booking.calendar_files import booking_calendar
 from booking.errors import BookingError
 from booking.models import Resource, Service
 from booking.pages import sessions
+from booking.accounts import booking_settings
+from booking.pages.book import month_view, parse_picks, pick_value
 from booking.pages.customer import bp, is_upcoming, signed_in_or_404
 from booking.records import Entitlement
 from db import utcnow
@@ -28,6 +31,7 @@ def my_bookings():
     return render_template("booking/my_bookings.html", shop=shop, upcoming=[b for b in rows if is_upcoming(b, now)],
                            past=[b for b in reversed(rows) if not is_upcoming(b, now)][:50],
                            just_booked=just_booked, cancelled=request.args.get("cancelled"),
+                           moved=request.args.get("moved"),
                            **_labels(session, shop.id, rows))
 
 
@@ -82,3 +86,45 @@ def calendar_file(booking_id: int):
     response.headers["Content-Type"] = "text/calendar; charset=utf-8; method=PUBLISH"
     response.headers["Content-Disposition"] = f'attachment; filename="booking-{booking.id}.ics"'
     return response
+
+
+@bp.route("/book/bookings/<int:booking_id>/move", methods=["GET", "POST"])
+def move(booking_id: int):
+    """Choose a new time for one session (GET), then move it (POST, with the CSRF token). The package's
+    session goes with it; moving is possible until the shop's reschedule cutoff."""
+    shop, customer, refused = signed_in_or_404()
+    if refused:
+        return refused
+    session, now = db.session(), utcnow()
+    booking = self_service.own_booking(session, shop.id, customer, booking_id)
+    if booking is None or not is_upcoming(booking, now) or booking.status != "confirmed":
+        return redirect(url_for("booking.my_bookings"), 303)
+    error = None
+    if request.method == "POST":
+        sessions.check_csrf()
+        picks = parse_picks(request.form.getlist("pick"))
+        if not picks or len(picks) != 1:
+            error = _("Choose one new time.")
+        else:
+            [(resource_id, starts_at)] = picks
+            try:
+                moved = bookings.reschedule_booking(session, shop.id, booking.id, starts_at, now=now,
+                                                    actor=f"customer:{customer.id}", resource_id=resource_id)
+            except BookingError as exc:
+                session.rollback()
+                error = exc.message
+            else:
+                if notifications.booking_moved(session, shop.id, customer, moved, str(get_locale())):
+                    g.emails_owed = True
+                session.commit()
+                return redirect(url_for("booking.my_bookings", moved=booking.id), 303)
+        booking = self_service.own_booking(session, shop.id, customer, booking_id)
+    view = month_view(session, shop.id, booking.service_id, now, request.args.get("month"), request.args.get("day"))
+    return render_template(
+        "booking/move.html", shop=shop, booking=booking, error=error, pick_value=pick_value,
+        cutoff_hours=booking_settings(session, shop.id).reschedule_cutoff_hours,
+        movable=self_service.can_move(session, shop.id, booking, now),
+        month_url=lambda m: url_for("booking.move", booking_id=booking.id, month=m.strftime("%Y-%m")),
+        day_url=lambda d: url_for("booking.move", booking_id=booking.id, month=view["month"].strftime("%Y-%m"),
+                                  day=d.isoformat()),
+        **view, **_labels(session, shop.id, [booking]))

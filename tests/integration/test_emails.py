@@ -291,3 +291,44 @@ def _staff_booking(db_session, spa, around):
                                        actor="staff:1", now=around - timedelta(days=1), use_package=False)
     db_session.flush()
     return booking
+
+
+def test_moving_a_session_updates_the_same_calendar_entry_and_a_later_cancel_supersedes_it(app, client, db_session,
+                                                                                         inbox):
+    from tests.web.test_customer_pages import _book_directly
+    spa, _package = _signed_in(client, db_session)
+    monday = _monday()
+    booking = _book_directly(db_session, spa, datetime(monday.year, monday.month, monday.day, 10, tzinfo=LONDON))
+    page = client.get(f"/book/bookings/{booking.id}/move", query_string={"month": monday.strftime("%Y-%m"),
+                                                                         "day": monday.isoformat()})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "Moving keeps the session paid from your package" in html
+    new_time = _pick(spa, monday, 15)
+    assert f'value="{new_time}"' in html
+    moved = client.post(f"/book/bookings/{booking.id}/move", data={"pick": new_time, "csrf_token": _csrf(html)})
+    assert moved.status_code == 303
+    moved.close()
+    db_session.refresh(booking)
+    assert booking.starts_at.astimezone(LONDON).hour == 15
+    [message] = _wait_for(inbox, 1)
+    method, calendar = _calendar(message)
+    [event] = calendar.walk("VEVENT")
+    assert message["Subject"].startswith("Moved:") and method == "REQUEST"
+    assert str(event["UID"]) == booking_uid(spa.shop, booking) and int(event["SEQUENCE"]) == 1
+    assert event.decoded("DTSTART") == booking.starts_at
+    ask = client.get(f"/book/bookings/{booking.id}/cancel").get_data(as_text=True)
+    done = client.post(f"/book/bookings/{booking.id}/cancel", data={"csrf_token": _csrf(ask)})
+    done.close()
+    _method, cancelled = _calendar(_wait_for(inbox, 2)[1])
+    assert int(cancelled.walk("VEVENT")[0]["SEQUENCE"]) == 2  # higher than the move's, so calendars drop it
+
+
+def test_a_session_inside_the_reschedule_cutoff_cannot_be_moved_by_the_customer(client, db_session):
+    from tests.web.test_customer_pages import _book_directly
+    spa, _package = _signed_in(client, db_session)
+    soon = _book_directly(db_session, spa, datetime.now(LONDON) + timedelta(hours=3))
+    from booking.accounts import booking_settings
+    booking_settings(db_session, spa.shop.id).reschedule_cutoff_hours = 24 * 7
+    db_session.flush()
+    page = client.get(f"/book/bookings/{soon.id}/move").get_data(as_text=True)
+    assert 'id="too-late"' in page and "confirm-move" not in page
