@@ -21,7 +21,7 @@ import db
 from booking import self_service
 from booking.accounts import booking_settings, packages_for
 from booking.customers import customer_for
-from booking.pages import sessions
+from booking.pages import proxy, sessions
 from booking.pages.limits import PER_CLIENT, PER_SHOP, limiter, per_shop_key
 from booking.prepaid import prepaid_balances
 from booking.records import Booking, Customer, Order
@@ -47,6 +47,8 @@ def from_order_email():
     The order must belong to the shop and the confirmation number must match (compared in constant time). Then
     a customer session starts and the customer is sent on, so the link's values leave the address bar. The email
     can arrive before Packbook has heard of the order: that is a friendly page that refreshes itself."""
+    if proxy.proxied() is not None and "order" not in request.args:
+        return redirect(url_for("booking.home"), 303)  # the shop's /apps/book: straight to their page
     shop_domain, order_id, confirmation = (request.args.get(k, "") for k in ("shop", "order", "c"))
     if not (_SHOP.fullmatch(shop_domain) and _ORDER_ID.fullmatch(order_id) and 0 < len(confirmation) <= 50):
         return invalid_link()
@@ -99,8 +101,12 @@ def invalid_link():
 
 
 def signed_in_or_404():
-    """(shop, customer) of this request's session, or the invalid-link page to return instead."""
+    """(shop, customer) of this request's session, or the page to return instead: the invalid-link page, or,
+    for a guest who came through the shop's app proxy, the sign-in form."""
     found = sessions.signed_in()
+    via = proxy.proxied()
+    if found is None and via is not None:
+        return None, None, redirect(proxy.page_url("booking.login", shop=via.shop), 303)
     if found is None:
         return None, None, invalid_link()
     g.shop_zone = ZoneInfo(booking_settings(db.session(), found[0].id).timezone)
@@ -162,7 +168,23 @@ def _zone() -> ZoneInfo:
 
 @bp.app_context_processor
 def _customer_page_helpers():
-    return {"csrf_token": sessions.csrf_token, "get_locale": get_locale, "status_label": status_label}
+    return {"csrf_token": sessions.csrf_token, "get_locale": get_locale, "status_label": status_label,
+            "url_for": _page_url}
+
+
+def _page_url(endpoint: str, **values) -> str:
+    """Links on the customer pages: back through the shop's domain when reached through the app proxy, and
+    the stylesheet and scripts from the app itself (the shop's domain does not serve them)."""
+    if endpoint == "static" and proxy.proxied() is not None:
+        return current_app.config["PACKBOOK"].shopify_app_url + url_for(endpoint, **values)
+    return proxy.page_url(endpoint, **values)
+
+
+@bp.after_request
+def _redirect_through_proxy(response):
+    if response.location and proxy.proxied() is not None:
+        response.location = proxy.through_proxy(response.location)
+    return response
 
 
 def status_label(status: str) -> str:

@@ -13,6 +13,8 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
 
 import db
+from booking.customers import customer_for
+from booking.pages import proxy
 from booking.records import Customer
 from shopify_app.models import Shop
 
@@ -66,7 +68,11 @@ def _read(value: str | None) -> CustomerSession | None:
 
 
 def signed_in() -> tuple[Shop, Customer] | None:
-    """The shop and customer of this request's session, both still existing (and the shop installed)."""
+    """The shop and customer of this request's session, both still existing (and the shop installed). Through
+    the app proxy the signed request is the session: the customer Shopify says is logged in, or nobody."""
+    via = proxy.proxied()
+    if via is not None:
+        return _proxied_customer(via)
     found = current()
     if found is None:
         return None
@@ -79,7 +85,23 @@ def signed_in() -> tuple[Shop, Customer] | None:
     return shop, customer
 
 
+def _proxied_customer(via) -> tuple[Shop, Customer] | None:
+    session = db.session()
+    shop = session.scalar(select(Shop).where(Shop.domain == via.shop))
+    customer_id = via.logged_in_customer_id
+    if shop is None or not shop.is_installed or not (customer_id or "").isdigit() or len(customer_id) > 19:
+        return None
+    customer = customer_for(session, shop.id, int(customer_id), None)  # Shopify vouches for this customer
+    if customer.redacted_at is not None:
+        return None
+    g.proxy_customer = (shop.id, customer.id)
+    return shop, customer
+
+
 def csrf_token() -> str:
+    if proxy.proxied() is not None:
+        known = g.get("proxy_customer")
+        return proxy.csrf_token(*known) if known else ""
     found = current()
     return found.csrf if found else ""
 

@@ -43,7 +43,7 @@ def test_long_query_strings_get_json_from_the_app_under_the_procfiles_gunicorn(d
             try:
                 if requests.get(f"{base}/healthz/live", timeout=1).status_code == 200:
                     break
-            except requests.ConnectionError:
+            except requests.RequestException:  # refused, or the worker still booting
                 time.sleep(0.1)
         # 6,000 bytes: past gunicorn's default 4,094-byte request line, inside the Procfile's 8,190.
         for path in ("/api/services", "/webhooks", "/healthz"):
