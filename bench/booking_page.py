@@ -59,7 +59,7 @@ def seed(app, month: date) -> tuple[int, int]:
     from booking.accounts import assign_plan, booking_settings
     from booking.api.plan_body import terms_from_body
     from booking.models import Plan, Resource, Service
-    from booking.records import Booking, Customer
+    from booking.records import Customer
     from shopify_app.models import Shop
 
     weekdays = {day: [["09:00", "17:00"]] for day in ("mon", "tue", "wed", "thu", "fri")}
