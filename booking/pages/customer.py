@@ -11,6 +11,7 @@ import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from babel import Locale
 from babel.dates import format_date, format_datetime, format_time
 from flask import Blueprint, current_app, g, make_response, redirect, render_template, request, url_for
 from flask_babel import get_locale
@@ -24,7 +25,9 @@ from booking.customers import customer_for
 from booking.pages import proxy, sessions
 from booking.pages.limits import PER_CLIENT, PER_SHOP, limiter, per_shop_key
 from booking.prepaid import prepaid_balances
-from booking.records import Booking, Customer, Order
+from booking.models import Resource, Service
+from booking.records import Booking, Customer, Entitlement, Order
+from booking.rules.plans import PlanTerms
 from booking.rules.links import InvalidLink, read_customer_link
 from db import utcnow
 from shopify_app.models import Shop
@@ -126,9 +129,33 @@ def home():
                 if b.ends_at > now and b.status in ("held", "confirmed")]
     return render_template(
         "booking/customer_home.html", shop=shop, customer=customer, packages=packages,
+        terms_of=_terms_lines(session, shop.id, packages),
         balances=_balances(session, shop, customer), upcoming=upcoming[:10],
         bookable=self_service.bookable_services(session, shop.id, customer, now),
         preparing=_orders_being_prepared(session, shop, customer), expiring_soon_days=EXPIRING_SOON_DAYS)
+
+
+def _terms_lines(session, shop_id: int, packages: list[dict]) -> dict[int, list[str]]:
+    """What each package covers and when it may be used, one short line each, in the reader's language."""
+    services = dict(session.execute(select(Service.id, Service.name).where(Service.shop_id == shop_id)).all())
+    staff = dict(session.execute(select(Resource.id, Resource.name).where(Resource.shop_id == shop_id)).all())
+    lines = {}
+    for package in packages:
+        terms = PlanTerms.from_json(session.get(Entitlement, package["id"]).terms)
+        found = [_("For %(services)s", services=", ".join(services.get(i, "?") for i in sorted(terms.service_ids)))
+                 if terms.service_ids else _("For any service")]
+        if terms.resource_id is not None:
+            found.append(_("with %(name)s", name=staff.get(terms.resource_id, "?")))
+        windows = terms.windows
+        if windows.weekdays is not None:
+            names = Locale.parse(str(get_locale())).days["format"]["abbreviated"]
+            found.append(_("on %(days)s", days=", ".join(names[d] for d in sorted(windows.weekdays))))
+        if windows.times:
+            found.append(_("between %(ranges)s", ranges=", ".join(f"{a:%H:%M}-{b:%H:%M}" for a, b in windows.times)))
+        if windows.date_from or windows.date_to:
+            found.append(_("from %(first)s to %(last)s", first=windows.date_from or "…", last=windows.date_to or "…"))
+        lines[package["id"]] = found
+    return lines
 
 
 def _balances(session, shop: Shop, customer: Customer) -> list[dict]:

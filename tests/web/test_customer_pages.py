@@ -209,3 +209,11 @@ def test_the_pages_speak_simplified_chinese_when_asked(client, db_session, asked
     assert "年" in home and "月" in home  # the booked day, written the Chinese way by Babel
     english = client.get("/book/home", headers={"Accept-Language": "en-GB"}).get_data(as_text=True)
     assert "Your packages" in english and '<html lang="en-GB">' in english
+
+
+def test_each_package_says_what_it_covers_and_when_it_may_be_used(client, db_session):
+    spa, _package = _signed_in(client, db_session, windows={"weekdays": ["mon", "tue", "wed"],
+                                                             "times": [["09:00", "12:00"]]})
+    home = client.get("/book/home").get_data(as_text=True)
+    [terms] = re.findall(r"<span class=\"subdued\" data-terms>([^<]*)</span>", home)
+    assert terms == "For Massage · on Mon, Tue, Wed · between 09:00-12:00"
