@@ -15,8 +15,8 @@ from sqlalchemy import select
 
 import mail
 from booking.accounts import booking_settings, describe_package
+from booking import self_service
 from booking.calendar_files import booking_calendar
-from booking.models import Resource, Service
 from booking.records import Booking, Entitlement, OutgoingEmail
 from booking.rules.links import DEFAULT_MAX_AGE, CustomerLink, sign_customer_link
 from db import describe_error, get_db, utcnow
@@ -148,9 +148,7 @@ def _zone(session, shop) -> ZoneInfo:
 
 
 def _names(session, shop_id: int) -> dict:
-    return {"services": dict(session.execute(select(Service.id, Service.name).where(Service.shop_id == shop_id)).all()),
-            "resources": dict(session.execute(select(Resource.id, Resource.name)
-                                              .where(Resource.shop_id == shop_id)).all())}
+    return self_service.names(session, shop_id)
 
 
 def _manage_url(shop: Shop, row: OutgoingEmail):

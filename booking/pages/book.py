@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import calendar
 import re
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from flask import g, redirect, render_template, request, url_for
+from flask import redirect, render_template, request, url_for
 from babel import Locale
 from babel.dates import format_date
 from flask_babel import get_locale, ngettext
@@ -24,7 +25,7 @@ from booking.bookings import SessionRequest
 from booking.errors import BookingError, SlotUnavailable
 from booking.models import Resource
 from booking.pages import sessions
-from booking.pages.customer import bp, local_day, local_time, signed_in_or_404
+from booking.pages.customer import bp, local_day, local_time, owe_email, signed_in_or_404
 from db import utcnow
 
 _PICK = re.compile(r"([0-9]{1,9})@([0-9]{9,11})")
@@ -54,17 +55,38 @@ def _limit(bookable) -> int:
     return max(0, min(int(bookable.left), self_service.MAX_SESSIONS_AT_ONCE))
 
 
+@dataclass(frozen=True)
+class Choosing:
+    """Where a customer is in booking a service: who, which service they may book, what they picked."""
+
+    shop: object
+    customer: object
+    bookable: self_service.Bookable
+    picks: list
+
+
+def _choosing(service_id: int, picked: list[str], *, form: bool = False) -> tuple[Choosing | None, object]:
+    """The signed-in customer's bookable service and picks, or (None, the page to answer instead). A form's
+    CSRF token is checked first, before anything else is looked at."""
+    shop, customer, refused = signed_in_or_404()
+    if refused:
+        return None, refused
+    if form:
+        sessions.check_csrf()
+    bookable = self_service.bookable_service(db.session(), shop.id, customer, service_id, utcnow())
+    picks = parse_picks(picked)
+    if bookable is None or picks is None:
+        return None, redirect(url_for("booking.home"), 303)
+    return Choosing(shop, customer, bookable, picks), None
+
+
 @bp.get("/book/services/<int:service_id>")
 def choose_time(service_id: int):
     """The month grid, the chosen day's free times, and what is picked so far."""
-    shop, customer, refused = signed_in_or_404()
-    if refused:
-        return refused
-    session, now = db.session(), utcnow()
-    bookable = self_service.bookable_service(session, shop.id, customer, service_id, now)
-    picks = parse_picks(request.args.getlist("pick"))
-    if bookable is None or picks is None:
-        return redirect(url_for("booking.home"), 303)
+    choosing, answer = _choosing(service_id, request.args.getlist("pick"))
+    if choosing is None:
+        return answer
+    session, now, shop, bookable, picks = db.session(), utcnow(), choosing.shop, choosing.bookable, choosing.picks
     view = month_view(session, shop.id, service_id, now, request.args.get("month"), request.args.get("day"))
     picked = [pick_value(r, s) for r, s in picks]
     return render_template(
@@ -98,28 +120,23 @@ def month_view(session, shop_id: int, service_id: int, now: datetime, month_arg:
 
 @bp.get("/book/services/<int:service_id>/review")
 def review(service_id: int):
-    shop, customer, refused = signed_in_or_404()
-    if refused:
-        return refused
-    session, now = db.session(), utcnow()
-    bookable = self_service.bookable_service(session, shop.id, customer, service_id, now)
-    picks = parse_picks(request.args.getlist("pick"))
-    if bookable is None or not picks:
+    choosing, answer = _choosing(service_id, request.args.getlist("pick"))
+    if choosing is None:
+        return answer
+    if not choosing.picks:
         return redirect(url_for("booking.choose_time", service_id=service_id), 303)
-    return _review_page(shop, bookable, picks, error=None)
+    return _review_page(choosing.shop, choosing.bookable, choosing.picks, error=None)
 
 
 @bp.post("/book/services/<int:service_id>/confirm")
 def confirm(service_id: int):
     """Book every picked time in one step, or none; a refusal names the time it concerns."""
-    shop, customer, refused = signed_in_or_404()
-    if refused:
-        return refused
-    sessions.check_csrf()
+    choosing, answer = _choosing(service_id, request.form.getlist("pick"), form=True)
+    if choosing is None:
+        return answer
     session, now = db.session(), utcnow()
-    bookable = self_service.bookable_service(session, shop.id, customer, service_id, now)
-    picks = parse_picks(request.form.getlist("pick"))
-    if bookable is None or not picks:
+    shop, customer, bookable, picks = choosing.shop, choosing.customer, choosing.bookable, choosing.picks
+    if not picks:
         return redirect(url_for("booking.home"), 303)
     if len(picks) > _limit(bookable):
         return _review_page(shop, bookable, picks, error=_("Your package holds %(n)d more sessions for this "
@@ -131,8 +148,7 @@ def confirm(service_id: int):
     except BookingError as exc:
         session.rollback()
         return _review_page(shop, bookable, picks, error=_refusal(exc)), exc.status
-    if notifications.booking_confirmation(session, shop.id, customer, booked, str(get_locale())):
-        g.emails_owed = True
+    owe_email(notifications.booking_confirmation(session, shop.id, customer, booked, str(get_locale())))
     session.commit()
     return redirect(url_for("booking.my_bookings", booked=",".join(str(b.id) for b in booked)), 303)
 

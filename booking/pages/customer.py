@@ -25,7 +25,6 @@ from booking.customers import customer_for
 from booking.pages import proxy, sessions
 from booking.pages.limits import PER_CLIENT, PER_SHOP, limiter, per_shop_key
 from booking.prepaid import prepaid_balances
-from booking.models import Resource, Service
 from booking.records import Booking, Customer, Entitlement, Order
 from booking.rules.plans import PlanTerms
 from booking.rules.links import InvalidLink, read_customer_link
@@ -137,8 +136,8 @@ def home():
 
 def _terms_lines(session, shop_id: int, packages: list[dict]) -> dict[int, list[str]]:
     """What each package covers and when it may be used, one short line each, in the reader's language."""
-    services = dict(session.execute(select(Service.id, Service.name).where(Service.shop_id == shop_id)).all())
-    staff = dict(session.execute(select(Resource.id, Resource.name).where(Resource.shop_id == shop_id)).all())
+    names = self_service.names(session, shop_id)
+    services, staff = names["services"], names["resources"]
     lines = {}
     for package in packages:
         terms = PlanTerms.from_json(session.get(Entitlement, package["id"]).terms)
@@ -219,6 +218,12 @@ def status_label(status: str) -> str:
     return {"active": _("active"), "expired": _("expired"), "revoked": _("revoked"), "held": _("held"),
             "confirmed": _("confirmed"), "completed": _("completed"), "no_show": _("missed"),
             "cancelled": _("cancelled")}.get(status, status)
+
+
+def owe_email(email_id: int | None) -> None:
+    """Note that this request asked for an email, so the app sends it once the response is out (no Redis)."""
+    if email_id:
+        g.emails_owed = True
 
 
 def is_upcoming(booking: Booking, now: datetime) -> bool:

@@ -11,7 +11,7 @@ import hmac
 import re
 import secrets
 
-from flask import abort, current_app, g, make_response, render_template, request
+from flask import abort, current_app, make_response, render_template, request
 from flask_babel import get_locale
 from sqlalchemy import select
 
@@ -19,7 +19,7 @@ import db
 from booking import notifications
 from booking.customers import normalize_email
 from booking.pages import proxy
-from booking.pages.customer import bp
+from booking.pages.customer import bp, owe_email
 from booking.pages.limits import PER_CLIENT, PER_SHOP, limiter, per_shop_key
 from booking.records import Customer
 from db import utcnow
@@ -60,9 +60,8 @@ def login():
     if email and _EMAIL.fullmatch(email):
         customer = session.scalar(select(Customer).where(Customer.shop_id == shop.id, Customer.email == email)
                                   .order_by(Customer.shopify_customer_id.is_(None), Customer.id))
-        if customer is not None and notifications.sign_in_link(session, shop.id, customer, str(get_locale()),
-                                                                utcnow()):
-            g.emails_owed = True
+        if customer is not None:
+            owe_email(notifications.sign_in_link(session, shop.id, customer, str(get_locale()), utcnow()))
         session.commit()
     # The same answer either way: whether the address belongs to a customer stays private.
     return render_template("booking/login.html", shop=shop, sent=True)

@@ -2,7 +2,7 @@
 stated before confirming; a calendar file per session."""
 from __future__ import annotations
 
-from flask import g, make_response, redirect, render_template, request, url_for
+from flask import make_response, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -11,11 +11,10 @@ import db
 from booking import bookings, notifications, self_service
 from booking.calendar_files import booking_calendar
 from booking.errors import BookingError
-from booking.models import Resource, Service
 from booking.pages import sessions
 from booking.accounts import booking_settings
 from booking.pages.book import month_view, parse_picks, pick_value
-from booking.pages.customer import bp, is_upcoming, signed_in_or_404
+from booking.pages.customer import bp, is_upcoming, owe_email, signed_in_or_404
 from booking.records import Entitlement
 from db import utcnow
 
@@ -37,8 +36,8 @@ def my_bookings():
 
 def _labels(session, shop_id: int, rows) -> dict:
     """Names of the services, resources and packages the rows mention, each read once."""
-    services = dict(session.execute(select(Service.id, Service.name).where(Service.shop_id == shop_id)).all())
-    resources = dict(session.execute(select(Resource.id, Resource.name).where(Resource.shop_id == shop_id)).all())
+    found = self_service.names(session, shop_id)
+    services, resources = found["services"], found["resources"]
     package_ids = {b.entitlement_id for b in rows if b.entitlement_id}
     packages = {e.id: (e.terms or {}).get("title") for e in session.scalars(
         select(Entitlement).where(Entitlement.id.in_(package_ids)))} if package_ids else {}
@@ -64,8 +63,7 @@ def cancel(booking_id: int):
             session.rollback()
             error = exc.message
         else:
-            if notifications.booking_cancelled(session, shop.id, customer, booking, str(get_locale())):
-                g.emails_owed = True
+            owe_email(notifications.booking_cancelled(session, shop.id, customer, booking, str(get_locale())))
             session.commit()
             return redirect(url_for("booking.my_bookings", cancelled=booking.id), 303)
     return render_template("booking/cancel.html", shop=shop, booking=booking, error=error,
@@ -114,8 +112,7 @@ def move(booking_id: int):
                 session.rollback()
                 error = exc.message
             else:
-                if notifications.booking_moved(session, shop.id, customer, moved, str(get_locale())):
-                    g.emails_owed = True
+                owe_email(notifications.booking_moved(session, shop.id, customer, moved, str(get_locale())))
                 session.commit()
                 return redirect(url_for("booking.my_bookings", moved=booking.id), 303)
         booking = self_service.own_booking(session, shop.id, customer, booking_id)
