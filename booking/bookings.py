@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -179,6 +179,7 @@ def book_sessions(session: Session, shop_id: int, customer: Customer, requests: 
     settings = booking_settings(session, shop_id)
     zone = ZoneInfo(settings.timezone)
     resources = _lock_resources(session, shop_id, {r.resource_id for r in requests})
+    release_lapsed_holds(session, now, resource_ids=resources)  # their time is free again, also for the database
     packages = _candidate_packages(session, shop_id, customer.id, entitlement_id) if use_package else {}
     _refuse_duplicates(requests)
     group_id = str(uuid.uuid4()) if len(requests) > 1 else None
@@ -215,6 +216,15 @@ def _book_one(session, shop_id, customer, request, resources, booked, packages, 
         _redeem_or_membership(session, packages, service, booking, zone, now, actor, entitlement_id,
                               membership_covers=auto and member)
     return booking
+
+
+def release_lapsed_holds(session: Session, now: datetime, *, resource_ids=None) -> int:
+    """Mark checkout holds whose time ran out as expired; availability already ignores them, and this frees
+    their time for PostgreSQL's overlap constraint too. Returns how many."""
+    statement = update(Booking).where(Booking.status == "held", Booking.hold_expires_at <= now)
+    if resource_ids is not None:
+        statement = statement.where(Booking.resource_id.in_(list(resource_ids)))
+    return session.execute(statement.values(status="expired")).rowcount or 0
 
 
 def _refuse_duplicates(requests: list[SessionRequest]) -> None:
@@ -326,6 +336,7 @@ def reschedule_booking(session: Session, shop_id: int, booking_id: int, starts_a
     if current is None or current.shop_id != shop_id:
         raise NotFound(f"no booking {booking_id} in this shop")
     resources = _lock_resources(session, shop_id, {current.resource_id, resource_id or current.resource_id})
+    release_lapsed_holds(session, now, resource_ids=resources)
     booking = _lock_booking(session, shop_id, booking_id)
     settings = booking_settings(session, shop_id)
     staff = actor.startswith("staff")

@@ -38,6 +38,7 @@ class OrderFacts:
     financial_status: str | None
     updated_at: datetime | None
     lines: tuple[OrderLine, ...] = field(default_factory=tuple)
+    attributes: dict = field(default_factory=dict)  # the cart's attributes (note_attributes), name -> value
 
     @property
     def is_paid(self) -> bool:

@@ -29,6 +29,7 @@ class Bookable:
     service: Service
     left: Decimal | None  # sessions (or units) the best package still holds for it; None: unlimited or member access
     package_title: str | None
+    checkout: bool = False  # no package covers it: the customer pays for it at Shopify checkout
 
 
 def usable_packages(session: Session, shop_id: int, customer: Customer, now: datetime) -> list[EntitlementState]:
@@ -58,6 +59,8 @@ def bookable_services(session: Session, shop_id: int, customer: Customer, now: d
             found.append(Bookable(service, covering.remaining_for(service.id), covering.terms.title))
         elif member:
             found.append(Bookable(service, None, None))
+        elif service.shopify_variant_id and service.price is not None:
+            found.append(Bookable(service, None, None, checkout=True))
     return found
 
 

@@ -142,11 +142,20 @@ def periodic_sweep() -> None:
         expire_packages()
     if queue.acquire_lock("reminders", ttl=SWEEP_INTERVAL - 5):
         ask_due_emails()
+        release_lapsed_holds()
     minutes = current_app.config["PACKBOOK"].reconcile_minutes
     if minutes and not queue.inline and queue.acquire_lock("reconcile", ttl=minutes * 60):
         from webhooks.reconcile import schedule_reconciliation
 
         log.info("scheduled reconciliation for %d shops", schedule_reconciliation())
+
+
+def release_lapsed_holds(now: datetime | None = None) -> int:
+    """Checkout holds whose time ran out become expired, everywhere (bookings also release them as they go)."""
+    from booking.bookings import release_lapsed_holds as release
+
+    with get_db().transaction() as session:
+        return release(session, now or utcnow())
 
 
 def ask_due_emails(now: datetime | None = None) -> int:

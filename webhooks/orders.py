@@ -6,7 +6,7 @@ from decimal import Decimal, InvalidOperation
 
 from sqlalchemy.orm import Session
 
-from booking import prepaid, purchases
+from booking import holds, prepaid, purchases
 from booking.accounts import booking_settings
 from booking.order_facts import GiftCardFacts, OrderFacts, OrderLine
 from db import utcnow
@@ -28,6 +28,8 @@ def order_facts(payload: dict, triggered_at: datetime | None = None) -> OrderFac
         financial_status=payload.get("financial_status"),
         updated_at=_time(payload.get("updated_at")) or triggered_at,
         lines=tuple(_line(item) for item in payload.get("line_items") or []),
+        attributes={str(a["name"]): str(a.get("value") or "") for a in payload.get("note_attributes") or []
+                    if isinstance(a, dict) and a.get("name")},
     )
 
 
@@ -54,7 +56,9 @@ def _time(value: str | None) -> datetime | None:
 
 def handle_order_paid(session: Session, shop: Shop, event: WebhookEvent) -> EventStatus:
     """orders/paid: grant one package per purchased unit of each mapped line."""
-    purchases.grant_for_order(session, shop.id, order_facts(event.payload, event.triggered_at), now=utcnow())
+    facts = order_facts(event.payload, event.triggered_at)
+    purchases.grant_for_order(session, shop.id, facts, now=utcnow())
+    holds.confirm_paid(session, shop.id, facts, now=utcnow())  # sessions held for this checkout, if any
     return EventStatus.DONE
 
 

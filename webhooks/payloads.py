@@ -55,12 +55,18 @@ class LineItem(Payload):
     discount_allocations: list[DiscountAllocation] = Field(default_factory=list, max_length=100)
 
 
+class NoteAttribute(Payload):
+    name: text(255)
+    value: text(5000, min_length=0) | None = None
+
+
 class Order(Payload):
     """orders/create, orders/updated, orders/paid, orders/cancelled."""
 
     id: Id
     customer: CustomerRef | None = None
     line_items: list[LineItem] = Field(default_factory=list, max_length=2000)
+    note_attributes: list[NoteAttribute] = Field(default_factory=list, max_length=250)
     updated_at: When | None = None
 
 

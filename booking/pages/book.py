@@ -19,7 +19,7 @@ from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 
 import db
-from booking import bookings, notifications, self_service
+from booking import bookings, holds, notifications, self_service
 from booking.accounts import booking_settings
 from booking.bookings import SessionRequest
 from booking.errors import BookingError, SlotUnavailable
@@ -142,6 +142,8 @@ def confirm(service_id: int):
         return _review_page(shop, bookable, picks, error=_("Your package holds %(n)d more sessions for this "
                                                           "service: remove some times.", n=_limit(bookable))), 409
     requests = [SessionRequest(service_id, resource_id, start) for resource_id, start in picks]
+    if bookable.checkout:
+        return _hold_and_checkout(shop, customer, bookable, picks, requests, now)
     try:
         booked = bookings.book_sessions(session, shop.id, customer, requests, actor=f"customer:{customer.id}",
                                         now=now, source="customer")
@@ -153,10 +155,24 @@ def confirm(service_id: int):
     return redirect(url_for("booking.my_bookings", booked=",".join(str(b.id) for b in booked)), 303)
 
 
+def _hold_and_checkout(shop, customer, bookable, picks, requests, now):
+    """Hold the times and send the customer to Shopify checkout for the service, the hold's reference with them."""
+    session = db.session()
+    try:
+        reference, held = holds.hold_for_checkout(session, shop.id, customer, requests, now=now)
+    except BookingError as exc:
+        session.rollback()
+        return _review_page(shop, bookable, picks, error=_refusal(exc)), exc.status
+    session.commit()
+    return redirect(holds.checkout_url(shop.domain, bookable.service.shopify_variant_id, len(held), reference), 303)
+
+
 def _review_page(shop, bookable, picks, *, error):
     names = {r.id: r.name for r in db.session().query(Resource).filter(Resource.shop_id == shop.id)}
     ordered = sorted(picks, key=lambda p: p[1])
+    hold_minutes = booking_settings(db.session(), shop.id).hold_minutes
     return render_template("booking/review.html", shop=shop, bookable=bookable, picks=ordered, names=names,
+                           hold_minutes=hold_minutes,
                            picks_values=[pick_value(r, s) for r, s in ordered], pick_value=pick_value, error=error,
                            limit=_limit(bookable))
 
