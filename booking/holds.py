@@ -20,7 +20,7 @@ from urllib.parse import quote
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from booking import bookings
+from booking import bookings, notifications
 from booking.accounts import booking_settings
 from booking.bookings import SessionRequest
 from booking.errors import BookingError, ValidationFailed
@@ -98,6 +98,9 @@ def _rebook_lapsed(session, shop_id, facts, rows, now) -> str:
             again = bookings.book_sessions(session, shop_id, customer, requests, actor="system:order", now=now,
                                            use_package=False, source="checkout")
     except BookingError:
+        # The customer paid and has no session: they hear it from us, and the merchant refunds or rebooks.
+        notifications.ask(session, shop_id, "hold_not_booked", f"order:{facts.order_id}", customer, "en",
+                          {"booking_ids": [row.id for row in rows]})
         return _flag(session, shop_id, facts, rows, "the hold lapsed before payment and its time was taken")
     for booking in again:
         booking.group_id = rows[0].group_id or facts.attributes.get(ATTRIBUTE)

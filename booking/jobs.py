@@ -121,19 +121,21 @@ def _booking_message(session, shop: Shop, row: OutgoingEmail) -> EmailMessage:
     rows = session.scalars(select(Booking).where(Booking.shop_id == row.shop_id,
                                                  Booking.id.in_(row.data.get("booking_ids", [])))
                            .order_by(Booking.starts_at)).all()
-    cancelled, reminder, moved = (row.kind == kind for kind in ("booking_cancelled", "booking_reminder",
-                                                                  "booking_moved"))
-    context = {"shop": shop, "bookings": rows, "cancelled": cancelled, "reminder": reminder, "moved": moved,
+    cancelled, reminder, moved, lost = (row.kind == kind for kind in ("booking_cancelled", "booking_reminder",
+                                                                        "booking_moved", "hold_not_booked"))
+    context = {"shop": shop, "bookings": rows, "cancelled": cancelled or lost, "lost": lost, "reminder": reminder,
+               "moved": moved,
                "zone": _zone(session, shop),
                "names": _names(session, shop.id), "manage_url": _manage_url(shop, row)}
-    subject = (_("Cancelled: your booking at %(shop)s", shop=shop.name or shop.domain) if cancelled else
+    subject = (_("We could not keep your time at %(shop)s", shop=shop.name or shop.domain) if lost else
+               _("Cancelled: your booking at %(shop)s", shop=shop.name or shop.domain) if cancelled else
                _("Reminder: your session at %(shop)s", shop=shop.name or shop.domain) if reminder else
                _("Moved: your session at %(shop)s", shop=shop.name or shop.domain) if moved else
                _("Booked: your session at %(shop)s", shop=shop.name or shop.domain) if len(rows) == 1 else
                _("Booked: %(num)d sessions at %(shop)s", num=len(rows), shop=shop.name or shop.domain))
     message = _envelope(row, subject, render_template("emails/booking.txt", **context),
                         render_template("emails/booking.html", **context))
-    method = "CANCEL" if cancelled else "REQUEST"
+    method = "CANCEL" if cancelled or lost else "REQUEST"
     # The same UID per booking and a higher SEQUENCE on cancellation: calendars update the entry they hold.
     ics = booking_calendar(session, shop, list(rows), method=method, sequence=row.data.get("sequence", 0))
     message.add_attachment(ics, maintype="text", subtype="calendar", filename="booking.ics",

@@ -118,6 +118,10 @@ def test_a_late_payment_for_a_time_taken_meanwhile_goes_on_the_attention_list(cl
     assert len(items) == 1 and "taken" in items[0].row.reason
     assert items[0].order.shopify_order_id == ORDER_ID and items[0].row.after["amount_paid"] == "80.00"
     assert not [b for b in _held(db_session, spa) if b.status in ("held", "confirmed")]  # nothing kept for them
+    from booking.records import OutgoingEmail
+    told = db_session.scalars(select(OutgoingEmail).where(OutgoingEmail.shop_id == spa.shop.id,
+                                                          OutgoingEmail.kind == "hold_not_booked")).all()
+    assert [(e.recipient, e.subject_key) for e in told] == [("ana@example.com", f"order:{ORDER_ID}")]
 
 
 def test_an_order_that_does_not_pay_for_every_held_session_or_names_no_known_hold_is_flagged(client, db_session):
