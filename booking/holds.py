@@ -64,7 +64,7 @@ def confirm_paid(session: Session, shop_id: int, facts: OrderFacts, *, now: date
     when the order carries no hold. Idempotent: confirmed sessions stay confirmed on a repeat delivery."""
     reference = (facts.attributes or {}).get(ATTRIBUTE)
     if not reference:
-        return None
+        return _service_paid_without_hold(session, shop_id, facts)
     rows = session.scalars(select(Booking).where(Booking.shop_id == shop_id, Booking.group_id == reference)
                            .order_by(Booking.starts_at).with_for_update()).all()
     if not rows:
@@ -79,6 +79,20 @@ def confirm_paid(session: Session, shop_id: int, facts: OrderFacts, *, now: date
             row.status, row.hold_expires_at = "confirmed", None
         return "confirmed"
     return _rebook_lapsed(session, shop_id, facts, rows, now)
+
+
+def _service_paid_without_hold(session, shop_id: int, facts: OrderFacts) -> str | None:
+    """A service sold at checkout, paid without a hold reference (bought from the shop's own product page, or
+    the attribute lost on the way): nobody knows which time it is for, so the merchant must look."""
+    variants = {line.variant_id for line in facts.lines if line.variant_id}
+    if not variants:
+        return None
+    sold = session.scalar(select(Service.id).where(Service.shop_id == shop_id,
+                                                   Service.shopify_variant_id.in_(sorted(variants))).limit(1))
+    if sold is None:
+        return None
+    return _flag(session, shop_id, facts, [], "a session was paid for without a held time; book one with the "
+                                              "customer")
 
 
 def _paid_for(session, rows: list[Booking], facts: OrderFacts) -> bool:

@@ -135,3 +135,12 @@ def test_an_order_that_does_not_pay_for_every_held_session_or_names_no_known_hol
     reasons = [i.row.reason for i in activity.attention_list(db_session, spa.shop.id)]
     assert any("does not pay for every held session" in r for r in reasons)
     assert db_session.scalar(select(Order.id).where(Order.shopify_order_id == ORDER_ID)) is not None
+
+
+def test_a_service_paid_without_any_held_time_is_put_before_the_merchant(client, db_session):
+    """Bought straight from the shop's product page, or the cart attribute lost on the way: flagged, once."""
+    spa = _checkout_spa(client, db_session)
+    for _ in range(2):
+        assert deliver(client, "orders/paid", _paid(spa, None, 1), shop=spa.shop.domain).status_code == 200
+    items = [i for i in activity.attention_list(db_session, spa.shop.id) if i.row.action == "paid_hold_not_booked"]
+    assert len(items) == 1 and "without a held time" in items[0].row.reason
