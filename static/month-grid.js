@@ -40,3 +40,15 @@
     event.preventDefault();
   });
 })();
+
+// Times are the shop's; when the reader's own zone differs, say so beside the label (their browser knows it).
+(function () {
+  const note = document.querySelector("[data-shop-zone]");
+  if (!note || !window.Intl) return;
+  const own = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  if (!own || own === note.dataset.shopZone) return;
+  const yours = document.createElement("span");
+  yours.id = "your-zone";
+  yours.textContent = " " + note.dataset.yoursLabel.replace("%(zone)s", own);
+  note.appendChild(yours);
+})();

@@ -163,3 +163,20 @@ def test_the_month_grid_is_driven_by_the_keyboard(plain_server, chromium, commit
         assert errors == []
     finally:
         context.close()
+
+
+def test_a_reader_in_another_time_zone_is_told_so_beside_the_shops(plain_server, chromium, committed_shops):
+    shop = _granted_spa(plain_server, committed_shops)
+    for zone, told in (("America/New_York", True), ("Europe/London", False)):
+        context = chromium.new_context(locale="en-GB", timezone_id=zone)
+        page = context.new_page()
+        try:
+            page.goto(f"{plain_server.url}/book?shop={shop}&order={ORDER_ID}&c={CONFIRMATION}")
+            page.get_by_role("link", name="Choose a time").click()
+            if told:
+                expect(page.locator("#your-zone")).to_have_text(" You are in America/New_York.")
+            else:
+                expect(page.locator("[data-shop-zone]")).to_be_visible()
+                assert page.locator("#your-zone").count() == 0
+        finally:
+            context.close()
