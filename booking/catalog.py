@@ -13,8 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from booking.rules.availability import WeeklyHours
-from booking.errors import NotFound, ValidationFailed
-from booking.models import Resource, ResourceException, Service
+from booking.errors import NotFound, ValidationFailed, VariantAlreadyMapped
+from booking.models import PlanVariant, Resource, ResourceException, Service
 from booking.stranding import refuse_or_flag, stranded_bookings
 
 
@@ -53,8 +53,11 @@ def get_service(session: Session, shop_id: int, service_id: int) -> Service:
     return live_row(session, Service, shop_id, service_id, "service")
 
 
-def create_service(session: Session, shop_id: int, values: dict, *, default_currency: str | None) -> Service:
-    """A new bookable service from validated values; a price without a currency is in the shop's currency."""
+def create_service(session: Session, shop_id: int, values: dict, *, default_currency: str | None,
+                   variant_exists=None) -> Service:
+    """A new bookable service from validated values; a price without a currency is in the shop's currency.
+    A Shopify variant (sold at checkout) must exist in the shop (`variant_exists(id)`) and grant no plan."""
+    _check_checkout_variant(session, shop_id, values.get("shopify_variant_id"), variant_exists)
     service = Service(shop_id=shop_id, **values)
     _settle_currency(service, default_currency)
     session.add(service)
@@ -63,14 +66,31 @@ def create_service(session: Session, shop_id: int, values: dict, *, default_curr
 
 
 def update_service(session: Session, shop_id: int, service_id: int, changes: dict, *,
-                   default_currency: str | None) -> Service:
+                   default_currency: str | None, variant_exists=None) -> Service:
     """Change the fields given (validated values); existing bookings keep their times."""
     service = get_service(session, shop_id, service_id)
+    if changes.get("shopify_variant_id") and changes["shopify_variant_id"] != service.shopify_variant_id:
+        _check_checkout_variant(session, shop_id, changes["shopify_variant_id"], variant_exists)
     for name, value in changes.items():
         setattr(service, name, value)
     _settle_currency(service, default_currency)
     session.flush()
     return service
+
+
+def _check_checkout_variant(session: Session, shop_id: int, variant_id: str | None, variant_exists) -> None:
+    """A service's variant is what checkout sells for one session: it must be the shop's, and must not also
+    grant a plan (an order for it would then both grant a package and pay for a session)."""
+    if not variant_id:
+        return
+    granting = session.scalar(select(PlanVariant.plan_id).where(PlanVariant.shop_id == shop_id,
+                                                                PlanVariant.variant_id == variant_id))
+    if granting is not None:
+        raise VariantAlreadyMapped(f"variant {variant_id} grants plan {granting}; a service sold at checkout needs "
+                                   "a variant of its own", field="shopify_variant_id")
+    if variant_exists is not None and not variant_exists(variant_id):
+        raise ValidationFailed(f"Shopify has no product variant {variant_id} in this shop",
+                               field="shopify_variant_id")
 
 
 def _settle_currency(service: Service, default_currency: str | None) -> None:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from booking.catalog import live_row
 from booking.errors import NotFound, PlanNotForSale, ValidationFailed, VariantAlreadyMapped
-from booking.models import Plan, PlanVariant
+from booking.models import Plan, PlanVariant, Service
 from shopify_app.queries import (
     PRODUCT_VARIANT,
     PRODUCT_VARIANT_TITLES,
@@ -75,6 +75,7 @@ def map_variant(session: Session, shop_id: int, plan_id: int, variant_id: str, u
         raise PlanNotForSale(f"{plan.title} is not for sale: staff assign it by hand, so nothing in Shopify may "
                              "sell it")
     _refuse_if_mapped(session, shop_id, variant_id, plan)  # before asking Shopify: no call wasted
+    _refuse_if_sold_as_a_session(session, shop_id, variant_id)
     variant = find_variant(shopify, variant_id)
     if variant is None:
         raise ValidationFailed(f"Shopify has no product variant {variant_id} in this shop", field="variant_id")
@@ -149,6 +150,14 @@ def any_plan(session: Session, shop_id: int, plan_id: int) -> Plan:
     if plan is None:
         raise NotFound(f"no plan {plan_id} in this shop")
     return plan
+
+
+def _refuse_if_sold_as_a_session(session: Session, shop_id: int, variant_id: str) -> None:
+    service = session.scalar(select(Service).where(Service.shop_id == shop_id, Service.shopify_variant_id == variant_id,
+                                                   Service.archived_at.is_(None)))
+    if service is not None:
+        raise VariantAlreadyMapped(f"variant {variant_id} sells a session of {service.name} at checkout; a plan "
+                                   "needs a variant of its own")
 
 
 def _refuse_if_mapped(session: Session, shop_id: int, variant_id: str, plan: Plan) -> None:

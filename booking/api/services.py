@@ -7,8 +7,9 @@ from flask import g, jsonify
 from pydantic import Field
 
 import db
-from booking import catalog
+from booking import catalog, variants
 from booking.api import bp, money, utc_now
+from booking.api.shopify import shopify_client, shopify_edge
 from booking.models import Service
 from endpoints import declare
 from endpoints.fields import Currency, Flag, Money, refuse, text, value_type, whole
@@ -93,12 +94,22 @@ def list_services():
     return jsonify(services=[service_json(s) for s in catalog.list_services(db.session(), g.shop.id)])
 
 
+def _variant_exists(variant_id: str) -> bool:
+    with shopify_client() as shopify:
+        return variants.find_variant(shopify, variant_id) is not None
+
+
 @bp.post("/services")
 @shop_required
-@declare("catalog", body=ServiceInput, answer=ServiceOut, status=201, says="The new service, with its id")
+@shopify_edge
+@declare("catalog", body=ServiceInput, answer=ServiceOut, status=201, errors=("Conflict", "ShopifyUnavailable"),
+         says="The new service, with its id",
+         description="A `shopify_variant_id` (sold at checkout, one session per item) must exist in the shop "
+                     "(422) and grant no plan (409 `variant_already_mapped`).")
 def create_service(body: ServiceInput):
     """Create a service."""
-    service = catalog.create_service(db.session(), g.shop.id, body.model_dump(), default_currency=g.shop.currency_code)
+    service = catalog.create_service(db.session(), g.shop.id, body.model_dump(), default_currency=g.shop.currency_code,
+                                     variant_exists=_variant_exists)
     return saved(service_json(service), 201)
 
 
@@ -112,11 +123,13 @@ def get_service(service_id: int):
 
 @bp.patch("/services/<small_id:service_id>")
 @shop_required
-@declare("catalog", body=ServicePatch, answer=ServiceOut, errors=("NotFound",), says="The changed service")
+@shopify_edge
+@declare("catalog", body=ServicePatch, answer=ServiceOut, errors=("NotFound", "Conflict", "ShopifyUnavailable"),
+         says="The changed service")
 def update_service(service_id: int, body: ServicePatch):
     """Change the fields given; existing bookings keep their times."""
     service = catalog.update_service(db.session(), g.shop.id, service_id, body.given(),
-                                     default_currency=g.shop.currency_code)
+                                     default_currency=g.shop.currency_code, variant_exists=_variant_exists)
     return saved(service_json(service))
 
 
