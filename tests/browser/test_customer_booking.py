@@ -180,3 +180,100 @@ def test_a_reader_in_another_time_zone_is_told_so_beside_the_shops(plain_server,
                 assert page.locator("#your-zone").count() == 0
         finally:
             context.close()
+
+
+def test_holding_times_sends_the_customer_to_shopify_checkout_and_the_payment_confirms_them(plain_server, chromium,
+                                                                                           committed_shops):
+    """No package: the priced service is held, Chromium is sent to the shop's cart permalink (stopped here,
+    Shopify being unreachable), then a signed orders/paid carrying the reference confirms the sessions."""
+    from urllib.parse import parse_qs, urlsplit
+
+    with plain_server.app.extensions["packbook.db"].transaction() as session:
+        spa = make_spa(session, service={"shopify_variant_id": "44012345670001", "price": "80.00"})
+        from booking.records import Order
+        session.add(Order(shop_id=spa.shop.id, shopify_order_id=ORDER_ID, confirmation_number=CONFIRMATION,
+                          customer_id=spa.customer.id, lines=[]))
+        shop = spa.shop.domain
+    committed_shops.append(shop)
+    context = chromium.new_context(locale="en-GB")
+    checkout: list[str] = []
+
+    def to_shopify(route):
+        checkout.append(route.request.url)
+        route.fulfill(status=200, body="<!doctype html><title>Shopify checkout</title>", content_type="text/html")
+
+    context.route(f"https://{shop}/**", to_shopify)
+    page = context.new_page()
+    errors = console_errors(page)
+    try:
+        page.goto(f"{plain_server.url}/book?shop={shop}&order={ORDER_ID}&c={CONFIRMATION}")
+        expect(page.locator("#bookable")).to_contain_text("80.00 GBP at checkout")
+        page.get_by_role("link", name="Choose a time").click()
+        page.get_by_role("link", name="Next month").click()
+        page.locator("table.month a").last.click()
+        page.locator("#times input[type=checkbox]").nth(1).check()
+        page.get_by_role("button", name="Review").click()
+        expect(page.locator("#checkout-note")).to_contain_text("We hold these times for 15 minutes")
+        _accessible(page, "review at checkout")
+        page.get_by_role("button", name="Hold and go to checkout").click()
+        page.wait_for_url(f"https://{shop}/cart/**")
+        url = urlsplit(checkout[-1])
+        assert url.path == "/cart/44012345670001:1"
+        reference = parse_qs(url.query)["attributes[packbook_hold]"][0]
+        assert errors == []
+    finally:
+        context.close()
+    order = copy.deepcopy(sample("orders/paid"))
+    order.update(id=ORDER_ID + 1, financial_status="paid", note_attributes=[{"name": "packbook_hold",
+                                                                             "value": reference}])
+    order["customer"]["id"] = 7001
+    order["line_items"] = [dict(order["line_items"][0], id=97002, variant_id=44012345670001, quantity=1,
+                                price="80.00")]
+    assert deliver(plain_server.app.test_client(), "orders/paid", order, shop=shop).status_code == 200
+    with plain_server.app.extensions["packbook.db"].transaction() as session:
+        from sqlalchemy import select
+        from booking.records import Booking
+        statuses = session.scalars(select(Booking.status).where(Booking.group_id == reference)).all()
+    assert statuses == ["confirmed"]
+
+
+def test_the_preparing_page_and_a_logged_in_customer_through_the_app_proxy(plain_server, chromium, committed_shops):
+    import time as clock
+    from urllib.parse import urlencode
+
+    from shopify_app.signatures import sign_app_proxy
+    from tests.support.factories import API_SECRET
+
+    shop = _granted_spa(plain_server, committed_shops)
+    context = chromium.new_context(locale="en-GB")
+    # Through the proxy the stylesheet comes from the app's public URL; here that is the live server.
+    app_url = plain_server.app.config["PACKBOOK"].shopify_app_url
+    context.route(f"{app_url}/static/**", lambda route: route.fulfill(
+        response=route.fetch(url=route.request.url.replace(app_url, plain_server.url))))
+    page = context.new_page()
+    errors = console_errors(page)
+    try:
+        page.goto(f"{plain_server.url}/book?shop={shop}&order=999&c=NOTYET")
+        expect(page.locator("h1")).to_have_text("Preparing your booking")
+        _accessible(page, "preparing")
+        # The order arrives; the page's own check (every 5 s) finds the link now answers with a redirect.
+        with plain_server.app.extensions["packbook.db"].transaction() as session:
+            from sqlalchemy import select
+            from booking.records import Order
+            from shopify_app.models import Shop
+            shop_row = session.scalar(select(Shop).where(Shop.domain == shop))
+            order = session.scalar(select(Order).where(Order.shop_id == shop_row.id))
+            session.add(Order(shop_id=shop_row.id, shopify_order_id=999, confirmation_number="NOTYET",
+                              customer_id=order.customer_id, lines=[]))
+        page.wait_for_url(f"{plain_server.url}/book/home", timeout=15_000)
+        expect(page.locator("#packages")).to_contain_text("5 of 5 left")
+        pairs = [("shop", shop), ("logged_in_customer_id", "7001"), ("path_prefix", "/apps/book"),
+                 ("timestamp", str(int(clock.time())))]
+        query = urlencode(pairs + [("signature", sign_app_proxy(pairs, API_SECRET))])
+        page.goto(f"{plain_server.url}/book/home?{query}")  # as Shopify's proxy forwards it
+        expect(page.locator("#packages")).to_contain_text("5 of 5 left")
+        hrefs = page.locator("a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
+        assert all(not h.startswith("/book") for h in hrefs) and any(h.startswith("/apps/book/") for h in hrefs)
+        assert errors == []
+    finally:
+        context.close()
