@@ -25,7 +25,7 @@ from booking.bookings import SessionRequest
 from booking.errors import BookingError, SlotUnavailable
 from booking.models import Resource
 from booking.pages import sessions
-from booking.pages.customer import bp, local_day, local_time, owe_email, signed_in_or_404
+from booking.pages.customer import bp, local_day, local_time, owe_email, refusal_reason, signed_in_or_404
 from db import utcnow
 
 _PICK = re.compile(r"([0-9]{1,9})@([0-9]{9,11})")
@@ -185,8 +185,9 @@ def _refusal(exc: BookingError) -> str:
                  day=local_day(when, "medium"), time=local_time(when))
     if when is not None:
         return _("%(day)s at %(time)s: %(reason)s. Nothing was booked.", day=local_day(when, "medium"),
-                 time=local_time(when), reason=exc.message)
-    return _("%(reason)s. Nothing was booked.", reason=exc.message)
+                 time=local_time(when), reason=refusal_reason(exc))
+    reason = refusal_reason(exc)
+    return _("%(reason)s. Nothing was booked.", reason=reason[:1].upper() + reason[1:])
 
 
 def day_label(day: date, free_count: int) -> str:

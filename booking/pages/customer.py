@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hmac
 import re
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from babel import Locale
@@ -195,6 +195,7 @@ def _zone() -> ZoneInfo:
 @bp.app_context_processor
 def _customer_page_helpers():
     return {"csrf_token": sessions.csrf_token, "get_locale": get_locale, "status_label": status_label,
+            "package_validity": package_validity,
             "url_for": _page_url}
 
 
@@ -218,6 +219,38 @@ def status_label(status: str) -> str:
     return {"active": _("active"), "expired": _("expired"), "revoked": _("revoked"), "held": _("held"),
             "confirmed": _("confirmed"), "completed": _("completed"), "no_show": _("missed"),
             "cancelled": _("cancelled")}.get(status, status)
+
+
+def refusal_reason(error) -> str:
+    """A booking refusal in the customer's language, by its code; the domain's own sentence otherwise."""
+    reasons = {
+        "slot_unavailable": _("that time is no longer free"),
+        "in_the_past": _("that time has passed"),
+        "short_notice": _("that time is too soon to book"),
+        "beyond_horizon": _("that time is too far ahead to book yet"),
+        "closed": _("the shop is closed then"),
+        "outside_hours": _("the session would not fit in the opening hours"),
+        "off_grid": _("sessions start on the times shown only"),
+        "not_performed": _("that person does not offer this service"),
+        "insufficient_credit": _("your package has nothing left for this"),
+        "outside_package_window": _("your package cannot be used at that time"),
+        "not_eligible": _("your package does not cover this"),
+        "entitlement_expired": _("your package is no longer valid then"),
+        "cutoff_passed": _("it is too late to change this session"),
+        "invalid_transition": _("this session cannot be changed that way any more"),
+    }
+    return reasons.get(getattr(error, "code", ""), getattr(error, "message", ""))
+
+
+def package_validity(package: dict) -> str:
+    """When a package stops being valid, in the reader's language (the API's `validity` wording is English)."""
+    if package.get("expires_at") is None:
+        return ""
+    ends = datetime.fromisoformat(package["expires_at"])
+    if package["validity"].startswith("through"):
+        return _("valid through %(day)s", day=format_date(date.fromisoformat(package["valid_through"]), "medium",
+                                                          locale=str(get_locale())))
+    return _("valid until %(when)s", when=local_when(ends))
 
 
 def owe_email(email_id: int | None) -> None:

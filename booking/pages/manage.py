@@ -14,7 +14,7 @@ from booking.errors import BookingError
 from booking.pages import sessions
 from booking.accounts import booking_settings
 from booking.pages.book import month_view, parse_picks, pick_value
-from booking.pages.customer import bp, is_upcoming, owe_email, signed_in_or_404
+from booking.pages.customer import bp, is_upcoming, owe_email, refusal_reason, signed_in_or_404
 from booking.records import Entitlement
 from db import utcnow
 
@@ -61,7 +61,7 @@ def cancel(booking_id: int):
             bookings.cancel_booking(session, shop.id, booking.id, actor=f"customer:{customer.id}", now=now)
         except BookingError as exc:
             session.rollback()
-            error = exc.message
+            error = refusal_reason(exc).capitalize()
         else:
             owe_email(notifications.booking_cancelled(session, shop.id, customer, booking, str(get_locale())))
             session.commit()
@@ -110,7 +110,7 @@ def move(booking_id: int):
                                                     actor=f"customer:{customer.id}", resource_id=resource_id)
             except BookingError as exc:
                 session.rollback()
-                error = exc.message
+                error = refusal_reason(exc).capitalize()
             else:
                 owe_email(notifications.booking_moved(session, shop.id, customer, moved, str(get_locale())))
                 session.commit()

@@ -218,3 +218,18 @@ def test_each_package_says_what_it_covers_and_when_it_may_be_used(client, db_ses
     home = client.get("/book/home").get_data(as_text=True)
     [terms] = re.findall(r"<span class=\"subdued\" data-terms>([^<]*)</span>", home)
     assert terms == "For Massage · on Mon, Tue, Wed · between 09:00-12:00"
+
+
+def test_refusals_and_validity_read_in_the_customers_language(client, db_session):
+    spa, _package = _signed_in(client, db_session, validity_days=30)
+    monday = _monday()
+    taken = datetime(monday.year, monday.month, monday.day, 14, tzinfo=LONDON)
+    _book_directly(db_session, spa, taken)
+    picks = [_pick(spa, monday, 14)]
+    zh = {"Accept-Language": "zh-CN"}
+    review = client.get(f"/book/services/{spa.service.id}/review", query_string={"pick": picks}, headers=zh)
+    refused = client.post(f"/book/services/{spa.service.id}/confirm", headers=zh,
+                          data={"pick": picks, "csrf_token": _csrf(review.get_data(as_text=True))})
+    assert refused.status_code == 409 and "刚刚已被预约" in refused.get_data(as_text=True)
+    home = client.get("/book/home", headers=zh).get_data(as_text=True)
+    assert "有效期至" in home and "through" not in home
