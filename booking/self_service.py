@@ -11,14 +11,14 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from booking.accounts import booking_settings, entitlement_state, entitlement_states
 from booking.bookings import available_slots
 from booking.memberships import is_member
-from booking.models import Resource, Service
-from booking.records import Booking, Customer, Entitlement
+from booking.models import Plan, Resource, Service
+from booking.records import Booking, Customer, Entitlement, Membership
 from booking.rules.ledger import EntitlementState, cancellation_entry
 
 MAX_SESSIONS_AT_ONCE = 10
@@ -99,6 +99,34 @@ def names(session: Session, shop_id: int) -> dict[str, dict[int, str]]:
     return {"services": dict(session.execute(select(Service.id, Service.name).where(Service.shop_id == shop_id)).all()),
             "resources": dict(session.execute(select(Resource.id, Resource.name)
                                               .where(Resource.shop_id == shop_id)).all())}
+
+
+@dataclass(frozen=True)
+class MembershipView:
+    title: str
+    status: str            # active | paused | cancelled | expired
+    renews: bool           # billed per period (a subscription); False: bought once, or a tag
+    until: datetime | None # the end of the paid period; None: open-ended (a customer tag)
+    period_count: int      # a period is period_count period_units: 1 month, 2 weeks
+    period_unit: str
+    allowance: EntitlementState | None  # this period's package, if the plan gives one
+
+
+def memberships_of(session: Session, shop_id: int, customer: Customer, now: datetime) -> list[MembershipView]:
+    """The customer's memberships that still give access (or did recently), with this period's allowance."""
+    rows = session.execute(select(Membership, Plan.title).outerjoin(Plan, Plan.id == Membership.plan_id).where(
+        Membership.shop_id == shop_id, Membership.customer_id == customer.id,
+        or_(Membership.paid_through.is_(None), Membership.paid_through > now - timedelta(days=30)))
+        .order_by(Membership.id)).all()
+    found = []
+    for membership, title in rows:
+        current = session.scalar(select(Entitlement).where(
+            Entitlement.membership_id == membership.id, Entitlement.starts_at <= now,
+            or_(Entitlement.expires_at.is_(None), Entitlement.expires_at > now)).order_by(Entitlement.starts_at.desc()))
+        found.append(MembershipView(title or "", membership.status, membership.source == "subscription",
+                                    membership.paid_through, membership.period_count, membership.period_unit,
+                                    entitlement_state(session, current) if current else None))
+    return found
 
 
 def customer_bookings(session: Session, shop_id: int, customer: Customer) -> list[Booking]:

@@ -16,6 +16,7 @@ from babel.dates import format_date, format_datetime, format_time
 from flask import Blueprint, current_app, g, make_response, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select
 
 import db
@@ -129,6 +130,7 @@ def home():
     return render_template(
         "booking/customer_home.html", shop=shop, customer=customer, packages=packages,
         terms_of=_terms_lines(session, shop.id, packages),
+        memberships=self_service.memberships_of(session, shop.id, customer, now),
         balances=_balances(session, shop, customer), upcoming=upcoming[:10],
         bookable=self_service.bookable_services(session, shop.id, customer, now),
         preparing=_orders_being_prepared(session, shop, customer), expiring_soon_days=EXPIRING_SOON_DAYS)
@@ -195,7 +197,7 @@ def _zone() -> ZoneInfo:
 @bp.app_context_processor
 def _customer_page_helpers():
     return {"csrf_token": sessions.csrf_token, "get_locale": get_locale, "status_label": status_label,
-            "package_validity": package_validity,
+            "package_validity": package_validity, "period_label": period_label,
             "url_for": _page_url}
 
 
@@ -251,6 +253,14 @@ def package_validity(package: dict) -> str:
         return _("valid through %(day)s", day=format_date(date.fromisoformat(package["valid_through"]), "medium",
                                                           locale=str(get_locale())))
     return _("valid until %(when)s", when=local_when(ends))
+
+
+def period_label(count: int, unit: str) -> str:
+    """ "1 month", "2 weeks" in the reader's language."""
+    forms = {"day": ngettext("%(num)d day", "%(num)d days", count), "week": ngettext("%(num)d week", "%(num)d weeks", count),
+             "month": ngettext("%(num)d month", "%(num)d months", count),
+             "year": ngettext("%(num)d year", "%(num)d years", count)}
+    return forms.get(unit, f"{count} {unit}")
 
 
 def owe_email(email_id: int | None) -> None:

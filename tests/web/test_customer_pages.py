@@ -233,3 +233,23 @@ def test_refusals_and_validity_read_in_the_customers_language(client, db_session
     assert refused.status_code == 409 and "刚刚已被预约" in refused.get_data(as_text=True)
     home = client.get("/book/home", headers=zh).get_data(as_text=True)
     assert "有效期至" in home and "through" not in home
+
+
+def test_a_member_sees_the_membership_its_period_and_this_periods_allowance(client, db_session):
+    from booking import memberships
+    from booking.api.plan_body import terms_from_body
+    from booking.models import Plan
+
+    spa, _package = _signed_in(client, db_session)
+    terms = terms_from_body({"title": "Gold membership", "unit": "sessions", "quantity": 4,
+                             "service_ids": [spa.service.id], "validity_months": 1})
+    plan = Plan(shop_id=spa.shop.id, title=terms.title, terms=terms.to_json(), kind="membership")
+    db_session.add(plan)
+    db_session.flush()
+    memberships.start(db_session, spa.shop.id, spa.customer, plan, source="subscription", ref="c-1",
+                      now=datetime.now(timezone.utc) - timedelta(days=2), unit="month", count=1)
+    db_session.flush()
+    html = client.get("/book/home").get_data(as_text=True)
+    section = html[html.index('id="memberships"'):html.index('id="packages-title"')]
+    assert "Gold membership" in section and "every 1 month" in section
+    assert "This period: 4 of 4 left" in section and "renews" in section
