@@ -277,3 +277,37 @@ def test_the_preparing_page_and_a_logged_in_customer_through_the_app_proxy(plain
         assert errors == []
     finally:
         context.close()
+
+
+def test_a_sign_in_link_asked_for_in_chinese_arrives_in_chinese_and_opens_the_page(plain_server, chromium,
+                                                                                   committed_shops, tmp_path,
+                                                                                   monkeypatch):
+    import email
+    from email import policy
+
+    shop = _granted_spa(plain_server, committed_shops)
+    monkeypatch.setattr(plain_server.app, "instance_path", str(tmp_path))  # no SMTP: the outbox, here
+    context = chromium.new_context(locale="zh-CN", extra_http_headers={"Accept-Language": "zh-CN,zh;q=0.9"})
+    page = context.new_page()
+    errors = console_errors(page)
+    try:
+        page.goto(f"{plain_server.url}/book/login?shop={shop}")
+        expect(page.locator("h1")).to_have_text("获取登录链接")
+        _accessible(page, "sign-in form in Chinese")
+        page.get_by_label("邮箱地址").fill("ana@example.com")
+        page.get_by_role("button", name="发送链接到我的邮箱").click()
+        expect(page.locator("#sent")).to_contain_text("登录链接正在发送中")
+        outbox = tmp_path / "outbox"
+        for _ in range(50):
+            if list(outbox.glob("*sign_in*.eml")):
+                break
+            page.wait_for_timeout(100)
+        [written] = list(outbox.glob("*sign_in*.eml"))
+        message = email.message_from_bytes(written.read_bytes(), policy=policy.default)
+        assert "登录链接" in message["Subject"]
+        link = re.search(r"https?://\S+/c/\S+", message.get_body(("plain",)).get_content()).group(0)
+        page.goto(plain_server.url + link.split("packbook.test", 1)[1])
+        expect(page.locator("#packages-title")).to_have_text("我的课程包")
+        assert errors == []
+    finally:
+        context.close()
