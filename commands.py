@@ -94,6 +94,18 @@ def expire_packages_command():
     click.echo(f"expired {expire_packages()} packages")
 
 
+@click.command("send-due-emails")
+@with_appcontext
+def send_due_emails_command():
+    """Ask for the reminders and expiry warnings that are due, then send every email still owed. Workers do
+    this each minute; without Redis (no worker), run it from cron."""
+    from booking.jobs import send_pending
+    from webhooks.jobs import ask_due_emails, release_lapsed_holds
+
+    asked, released = ask_due_emails(), release_lapsed_holds()
+    click.echo(f"asked for {asked} due emails, released {released} lapsed holds, sent {send_pending(limit=500)}")
+
+
 def register(app: Flask) -> None:
-    for command in (db_group, worker_command, demo_command, expire_packages_command):
+    for command in (db_group, worker_command, demo_command, expire_packages_command, send_due_emails_command):
         app.cli.add_command(command)

@@ -133,3 +133,26 @@ def test_customer_page_lists_prepaid_balances_too(app, client, db_session):
     html = client.get(f"/c/{token}", follow_redirects=True).get_data(as_text=True)
     assert "no packages" not in html
     assert html.count('data-kind="prepaid_balance"') == 2 and "42.50 USD left on gift card ending a1b2" in html
+
+
+def test_send_due_emails_asks_for_what_is_due_and_sends_it(app, db_session, tmp_path, monkeypatch):
+    """Without a worker, cron runs `flask send-due-emails`: a package lapsing within 7 days gets its warning."""
+    from datetime import datetime, timezone
+
+    from booking.accounts import assign_plan
+    from booking.records import OutgoingEmail
+    from tests.support.booking import make_plan, make_spa
+
+    monkeypatch.setattr(app, "instance_path", str(tmp_path))
+    spa = make_spa(db_session)
+    plan = make_plan(db_session, spa.shop, title="3x sauna", quantity=3, service_ids=[spa.service.id],
+                     validity_days=3)
+    assign_plan(db_session, spa.shop.id, spa.customer, plan.id, actor="staff:1", now=datetime.now(timezone.utc))
+    db_session.flush()
+    result = app.test_cli_runner().invoke(args=["send-due-emails"])
+    assert result.exit_code == 0, result.output
+    assert "sent" in result.output
+    [row] = db_session.scalars(select(OutgoingEmail).where(OutgoingEmail.shop_id == spa.shop.id)).all()
+    assert (row.kind, row.status) == ("expiring_soon", "sent")
+    assert any("expiring_soon" in p.name for p in (tmp_path / "outbox").glob("*.eml"))
+
