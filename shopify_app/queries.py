@@ -176,3 +176,16 @@ query Customer($id: ID!) {
   }
 }
 """
+
+# The booking link from an order email that arrived before Packbook received the order: is it the shop's
+# order, with that confirmation number, and whose is it?
+ORDER_FOR_LINK = """
+query OrderForLink($id: ID!) {
+  order(id: $id) {
+    id
+    confirmationNumber
+    email
+    customer { id defaultEmailAddress { emailAddress } }
+  }
+}
+"""

@@ -30,7 +30,10 @@ from booking.records import Booking, Customer, Entitlement, Order
 from booking.rules.plans import PlanTerms
 from booking.rules.links import InvalidLink, read_customer_link
 from db import utcnow
+from shopify_app.client import ShopifyClient
+from shopify_app.errors import ShopifyError
 from shopify_app.models import Shop
+from shopify_app.queries import ORDER_FOR_LINK
 
 bp = Blueprint("booking", __name__)
 
@@ -61,12 +64,49 @@ def from_order_email():
         return invalid_link()
     order = session.scalar(select(Order).where(Order.shop_id == shop.id, Order.shopify_order_id == int(order_id)))
     if order is None:
-        return render_template("booking/preparing.html", shop=shop), 200
+        return _ask_shopify_for_the_order(shop, int(order_id), confirmation)
     if not hmac.compare_digest((order.confirmation_number or "").encode(), confirmation.encode()):
         return invalid_link()
     if order.customer_id is None:
         return render_template("booking/preparing.html", shop=shop), 200
     return sessions.start(make_response(redirect(url_for("booking.home"), 303)), shop.id, order.customer_id)
+
+
+def _ask_shopify_for_the_order(shop: Shop, order_id: int, confirmation: str):
+    """The email beat the webhook: ask the Admin API whether the shop has this order with this confirmation
+    number. If so the customer is let in now (their sessions appear when the order is processed); if Shopify
+    says no such order, the link is not valid; if Shopify cannot be asked, the preparing page waits."""
+    found = shopify_order(shop, order_id)
+    if found is None:
+        return render_template("booking/preparing.html", shop=shop), 200
+    if not found or not hmac.compare_digest((found.get("confirmation") or "").encode(), confirmation.encode()):
+        return invalid_link()
+    if not (found.get("customer_id") or found.get("email")):
+        return render_template("booking/preparing.html", shop=shop), 200
+    session = db.session()
+    customer = customer_for(session, shop.id, found.get("customer_id"), found.get("email"))
+    session.commit()
+    return sessions.start(make_response(redirect(url_for("booking.home", waiting=1), 303)), shop.id, customer.id)
+
+
+def shopify_order(shop: Shop, order_id: int) -> dict | None:
+    """{} when the shop has no such order, its facts when it has, None when Shopify could not be asked."""
+    now = utcnow()
+    if not shop.has_usable_token(now):
+        return None
+    try:
+        with ShopifyClient(shop.domain, shop.access_token, admin_origin=current_app.config["PACKBOOK"]
+                           .shopify_admin_origin, max_attempts=1, timeout=5) as shopify:
+            node = shopify.query(ORDER_FOR_LINK, {"id": f"gid://shopify/Order/{order_id}"})["order"]
+    except ShopifyError:
+        return None
+    if not node:
+        return {}
+    customer = node.get("customer") or {}
+    customer_id = (customer.get("id") or "").rpartition("/")[2]
+    return {"confirmation": node.get("confirmationNumber"),
+            "customer_id": int(customer_id) if customer_id.isdigit() else None,
+            "email": node.get("email") or (customer.get("defaultEmailAddress") or {}).get("emailAddress")}
 
 
 @bp.get("/c/<token>")
@@ -133,7 +173,8 @@ def home():
         memberships=self_service.memberships_of(session, shop.id, customer, now),
         balances=_balances(session, shop, customer), upcoming=upcoming[:10],
         bookable=self_service.bookable_services(session, shop.id, customer, now),
-        preparing=_orders_being_prepared(session, shop, customer), expiring_soon_days=EXPIRING_SOON_DAYS)
+        preparing=_orders_being_prepared(session, shop, customer), expiring_soon_days=EXPIRING_SOON_DAYS,
+        waiting=request.args.get("waiting") == "1")
 
 
 def _terms_lines(session, shop_id: int, packages: list[dict]) -> dict[int, list[str]]:

@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
+import responses
 from icalendar import Calendar
 from sqlalchemy import func, select
 
@@ -78,9 +79,21 @@ def test_a_wrong_or_tampered_link_is_a_plain_404_and_starts_no_session(client, d
     assert client.get("/book/home").status_code == 404
 
 
+def _shopify_says(shop, node=None, *, status=200):
+    """Shopify's Admin API answering the order lookup for `shop` (node None: no such order)."""
+    mock = responses.RequestsMock(assert_all_requests_are_fired=False)
+    url = f"https://{shop.domain}/admin/api/2026-10/graphql.json"
+    if status != 200:
+        mock.add(responses.POST, url, status=status, body="unavailable")
+    else:
+        mock.add(responses.POST, url, json={"data": {"order": node}})
+    return mock
+
+
 def test_a_link_for_an_order_not_processed_yet_says_it_is_being_prepared(client, db_session):
     spa = make_spa(db_session)
-    response = client.get("/book", query_string={"shop": spa.shop.domain, "order": 111, "c": CONFIRMATION})
+    with _shopify_says(spa.shop, status=503):  # Shopify cannot be asked either: wait for the webhook
+        response = client.get("/book", query_string={"shop": spa.shop.domain, "order": 111, "c": CONFIRMATION})
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "Preparing your booking" in html and "preparing.js" in html
     assert 'http-equiv="refresh"' not in html  # a timed refresh is an accessibility failure (WCAG 2.2.1)
@@ -89,9 +102,27 @@ def test_a_link_for_an_order_not_processed_yet_says_it_is_being_prepared(client,
 
 def test_link_attempts_are_rate_limited_per_client(client, db_session):
     spa = make_spa(db_session)
-    answers = [client.get("/book", query_string={"shop": spa.shop.domain, "order": n, "c": "guess"}).status_code
-               for n in range(1, 23)]
-    assert answers[:20] == [200] * 20 and answers[20:] == [429, 429]
+    with _shopify_says(spa.shop, None):
+        answers = [client.get("/book", query_string={"shop": spa.shop.domain, "order": n, "c": "guess"}).status_code
+                   for n in range(1, 23)]
+    assert answers[:20] == [404] * 20 and answers[20:] == [429, 429]
+
+
+def test_a_link_that_beats_the_webhook_is_checked_with_shopify(client, db_session):
+    """The email arrived first: Shopify confirms the order and its number, and the customer is let in now."""
+    spa = make_spa(db_session)
+    node = {"id": "gid://shopify/Order/4242", "confirmationNumber": CONFIRMATION, "email": "ana@example.com",
+            "customer": {"id": "gid://shopify/Customer/7001", "defaultEmailAddress": {"emailAddress": "ana@example.com"}}}
+    query = {"shop": spa.shop.domain, "order": 4242, "c": CONFIRMATION}
+    with _shopify_says(spa.shop, node):
+        wrong = client.get("/book", query_string={**query, "c": "WRONG1234"})
+        assert wrong.status_code == 404
+        response = client.get("/book", query_string=query)
+    assert response.status_code == 303 and response.headers["Location"].endswith("/book/home?waiting=1")
+    home = client.get("/book/home?waiting=1").get_data(as_text=True)
+    assert 'id="waiting"' in home and "ana@example.com" in home
+    with _shopify_says(spa.shop, None):
+        assert client.get("/book", query_string={**query, "order": 4243}).status_code == 404
 
 
 def test_book_two_sessions_at_once_then_cancel_one_and_see_what_is_left(client, db_session):
