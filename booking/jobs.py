@@ -158,5 +158,5 @@ def _manage_url(shop: Shop, row: OutgoingEmail):
     base, token = current_app.config["PACKBOOK"].shopify_app_url, _sign_in_token(shop, row)
 
     def url(booking: Booking) -> str:
-        return f"{base}/c/{token}?next=/book/bookings/{booking.id}/cancel"
+        return f"{base}/c/{token}?next=/book/bookings/{booking.id}"
     return url

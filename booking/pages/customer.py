@@ -129,7 +129,7 @@ def from_signed_link(token: str):
     return sessions.start(make_response(redirect(_next_page(), 303)), shop.id, customer.id)
 
 
-_NEXT = re.compile(r"/book/bookings/[0-9]{1,19}/cancel|/book/bookings|/book/home")
+_NEXT = re.compile(r"/book/bookings/[0-9]{1,19}(/cancel)?|/book/bookings|/book/home")
 
 
 def _next_page() -> str:

@@ -44,6 +44,23 @@ def _labels(session, shop_id: int, rows) -> dict:
     return {"service_names": services, "resource_names": resources, "package_titles": packages}
 
 
+@bp.get("/book/bookings/<int:booking_id>")
+def booking_page(booking_id: int):
+    """One session: when, with whom, the package it used, and what can still be done with it."""
+    shop, customer, refused = signed_in_or_404()
+    if refused:
+        return refused
+    session, now = db.session(), utcnow()
+    booking = self_service.own_booking(session, shop.id, customer, booking_id)
+    if booking is None:
+        return redirect(url_for("booking.my_bookings"), 303)
+    upcoming = is_upcoming(booking, now)
+    return render_template("booking/booking.html", shop=shop, booking=booking, upcoming=upcoming,
+                           movable=upcoming and self_service.can_move(session, shop.id, booking, now),
+                           outcome=self_service.cancel_outcome(session, shop.id, booking, now) if upcoming else None,
+                           **_labels(session, shop.id, [booking]))
+
+
 @bp.route("/book/bookings/<int:booking_id>/cancel", methods=["GET", "POST"])
 def cancel(booking_id: int):
     """GET states what cancelling now would do to the package; POST (with the CSRF token) does it."""

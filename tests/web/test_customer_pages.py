@@ -224,7 +224,8 @@ def test_a_session_sees_only_its_own_shop_and_customer(client, db_session):
     give_package(db_session, other)
     theirs = _book_directly(db_session, other, datetime.combine(_monday(), datetime.min.time(), LONDON)
                             + timedelta(hours=11))
-    for path in (f"/book/bookings/{theirs.id}/cancel", f"/book/bookings/{theirs.id}.ics"):
+    for path in (f"/book/bookings/{theirs.id}", f"/book/bookings/{theirs.id}/cancel",
+                 f"/book/bookings/{theirs.id}/move", f"/book/bookings/{theirs.id}.ics"):
         response = client.get(path)
         assert response.status_code == 303 and response.headers["Location"].endswith("/book/bookings")
     assert client.get(f"/book/services/{other.service.id}").headers["Location"].endswith("/book/home")
