@@ -30,6 +30,8 @@ class Bookable:
     left: Decimal | None  # sessions (or units) the best package still holds for it; None: unlimited or member access
     package_title: str | None
     checkout: bool = False  # no package covers it: the customer pays for it at Shopify checkout
+    unit: str = "sessions"  # the covering package's unit: sessions, minutes or money
+    currency: str | None = None
 
 
 def usable_packages(session: Session, shop_id: int, customer: Customer, now: datetime) -> list[EntitlementState]:
@@ -56,7 +58,8 @@ def bookable_services(session: Session, shop_id: int, customer: Customer, now: d
         if service.members_only and not member:
             continue
         if covering is not None:
-            found.append(Bookable(service, covering.remaining_for(service.id), covering.terms.title))
+            found.append(Bookable(service, covering.remaining_for(service.id), covering.terms.title,
+                                  unit=covering.terms.ledger_unit, currency=covering.terms.currency))
         elif member:
             found.append(Bookable(service, None, None))
         elif service.shopify_variant_id and service.price is not None:

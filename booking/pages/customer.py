@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hmac
 import re
+from decimal import Decimal
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -21,7 +22,7 @@ from sqlalchemy import select
 
 import db
 from booking import self_service
-from booking.accounts import booking_settings, packages_for
+from booking.accounts import booking_settings, packages_for, plain
 from booking.customers import customer_for
 from booking.pages import proxy, sessions
 from booking.pages.limits import PER_CLIENT, PER_SHOP, limiter, per_shop_key
@@ -171,6 +172,7 @@ def home():
         "booking/customer_home.html", shop=shop, customer=customer, packages=packages,
         terms_of=_terms_lines(session, shop.id, packages),
         memberships=self_service.memberships_of(session, shop.id, customer, now),
+        names=self_service.names(session, shop.id),
         balances=_balances(session, shop, customer), upcoming=upcoming[:10],
         bookable=self_service.bookable_services(session, shop.id, customer, now),
         preparing=_orders_being_prepared(session, shop, customer), expiring_soon_days=EXPIRING_SOON_DAYS,
@@ -238,7 +240,7 @@ def _zone() -> ZoneInfo:
 @bp.app_context_processor
 def _customer_page_helpers():
     return {"csrf_token": sessions.csrf_token, "get_locale": get_locale, "status_label": status_label,
-            "package_validity": package_validity, "period_label": period_label,
+            "package_validity": package_validity, "period_label": period_label, "credit_left": credit_left,
             "url_for": _page_url}
 
 
@@ -302,6 +304,19 @@ def period_label(count: int, unit: str) -> str:
              "month": ngettext("%(num)d month", "%(num)d months", count),
              "year": ngettext("%(num)d year", "%(num)d years", count)}
     return forms.get(unit, f"{count} {unit}")
+
+
+def credit_left(left, total=None, unit: str = "sessions", currency: str | None = None) -> str:
+    """What a package still holds, in its own unit: "3 of 5 left", "540 of 600 minutes left", "80 of 300 USD left"."""
+    left, total = plain(Decimal(str(left))), (None if total is None else plain(Decimal(str(total))))
+    if unit == "minutes":
+        return (_("%(left)s of %(total)s minutes left", left=left, total=total) if total is not None
+                else _("%(left)s minutes left", left=left))
+    if unit == "money":
+        return (_("%(left)s of %(total)s %(currency)s left", left=left, total=total, currency=currency or "")
+                if total is not None else _("%(left)s %(currency)s left", left=left, currency=currency or ""))
+    return _("%(left)s of %(total)s left", left=left, total=total) if total is not None else \
+        _("%(left)s left", left=left)
 
 
 def owe_email(email_id: int | None) -> None:

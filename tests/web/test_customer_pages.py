@@ -285,3 +285,9 @@ def test_a_member_sees_the_membership_its_period_and_this_periods_allowance(clie
     section = html[html.index('id="memberships"'):html.index('id="packages-title"')]
     assert "Gold membership" in section and "every 1 month" in section
     assert "This period: 4 of 4 left" in section and "renews" in section
+
+
+def test_credit_is_written_in_its_own_unit(client, db_session):
+    spa, _package = _signed_in(client, db_session, unit="minutes", quantity=600)
+    home = client.get("/book/home").get_data(as_text=True)
+    assert "600 of 600 minutes left" in home and "600 minutes left in 5x massage" in home
