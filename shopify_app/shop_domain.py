@@ -9,6 +9,15 @@ from shopify.utils import shop_url
 _ADMIN_STORE_URL = re.compile(r"(?:https?://)?admin\.shopify\.com/store/([a-z0-9][a-z0-9-]*)/?")
 
 
+# A shop domain exactly as Shopify writes it in its own headers and Liquid: lower case, no scheme, path or port.
+CANONICAL_SHOP = re.compile(r"[a-z0-9][a-z0-9-]{0,59}\.myshopify\.com")
+
+
+def is_canonical_shop(value: object) -> bool:
+    """Whether `value` is a shop domain in Shopify's own form (nothing is normalised into shape)."""
+    return isinstance(value, str) and CANONICAL_SHOP.fullmatch(value) is not None
+
+
 class InvalidShopDomain(ValueError):
     """A value that is not a bare *.myshopify.com shop domain."""
 

@@ -61,27 +61,25 @@ def process_tag() -> str:
 
 def dispatch_once(queue: JobQueue, now: datetime | None = None) -> int:
     """Hand up to BATCH pending events to rq; returns how many. Raises QueueUnavailable with nothing changed."""
-    with get_db().transaction() as session:
-        claimed = session.scalars(select(WebhookEvent.id).where(WebhookEvent.status == EventStatus.PENDING.value)
-                                  .order_by(WebhookEvent.id).limit(BATCH).with_for_update(skip_locked=True)).all()
-        if not claimed:
-            return 0
-        queue.enqueue_many(PROCESS_EVENT, [(event_id, queue.job_id("webhook-event", event_id))
-                                           for event_id in claimed])
-        session.execute(update(WebhookEvent).where(WebhookEvent.id.in_(claimed))
-                        .values(status=EventStatus.QUEUED.value, enqueued_at=now or utcnow()))
-    return len(claimed)
+    return _claim_and_enqueue(queue, WebhookEvent, EventStatus.PENDING.value, PROCESS_EVENT, "webhook-event",
+                              {"status": EventStatus.QUEUED.value, "enqueued_at": now or utcnow()})
 
 
 def dispatch_emails(queue: JobQueue) -> int:
     """Hand pending outgoing emails (booking/notifications.py) to rq the same way; returns how many."""
+    return _claim_and_enqueue(queue, OutgoingEmail, "pending", SEND_EMAIL, "email", {"status": "queued"})
+
+
+def _claim_and_enqueue(queue: JobQueue, model, pending: str, job: str, kind: str, queued: dict) -> int:
+    """Claim up to BATCH rows in `pending` (SKIP LOCKED: workers never claim the same one), enqueue one job per
+    row in one pipeline, and mark them queued in the same transaction; if Redis refuses, nothing changes."""
     with get_db().transaction() as session:
-        claimed = session.scalars(select(OutgoingEmail.id).where(OutgoingEmail.status == "pending")
-                                  .order_by(OutgoingEmail.id).limit(BATCH).with_for_update(skip_locked=True)).all()
+        claimed = session.scalars(select(model.id).where(model.status == pending).order_by(model.id)
+                                  .limit(BATCH).with_for_update(skip_locked=True)).all()
         if not claimed:
             return 0
-        queue.enqueue_many(SEND_EMAIL, [(email_id, queue.job_id("email", email_id)) for email_id in claimed])
-        session.execute(update(OutgoingEmail).where(OutgoingEmail.id.in_(claimed)).values(status="queued"))
+        queue.enqueue_many(job, [(row_id, queue.job_id(kind, row_id)) for row_id in claimed])
+        session.execute(update(model).where(model.id.in_(claimed)).values(**queued))
     return len(claimed)
 
 

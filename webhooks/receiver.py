@@ -20,6 +20,7 @@ from db import utcnow
 from shopify_app.signatures import InvalidSignature, verify_webhook
 from webhooks.models import EventStatus, WebhookEvent
 from endpoints import json_input
+from shopify_app.shop_domain import CANONICAL_SHOP
 from webhooks.payloads import UnusablePayload, check_payload, without_codes
 from webhooks.dispatcher import notify
 from webhooks.queue import get_queue
@@ -94,7 +95,7 @@ def _header(name: str) -> str | None:
 def parse_delivery(body: bytes) -> Delivery:
     """Turn a verified request into a Delivery, or raise MalformedDelivery naming the bad part."""
     topic = _checked_header("Topic", _TOPIC, "a topic such as orders/paid")
-    shop = _checked_header("Shop-Domain", _CANONICAL_SHOP, "a shop domain such as example.myshopify.com")
+    shop = _checked_header("Shop-Domain", CANONICAL_SHOP, "a shop domain such as example.myshopify.com")
     webhook_id = _checked_header("Webhook-Id", _TOKEN, "an id of up to 255 characters", required=False)
     event_id = _checked_header("Event-Id", _TOKEN, "an id of up to 255 characters", required=False) or webhook_id
     if not event_id:
@@ -113,7 +114,6 @@ def parse_delivery(body: bytes) -> Delivery:
 # "localhost", "https://x.myshopify.com" or "x.myshopify.com/admin" are refused rather than guessed at.
 # Every length fits its column.
 _TOPIC = re.compile(r"[a-z0-9_]{1,48}/[a-z0-9_]{1,48}")
-_CANONICAL_SHOP = re.compile(r"[a-z0-9][a-z0-9-]{0,59}\.myshopify\.com")
 _TOKEN = re.compile(r"[A-Za-z0-9._:/+=-]{1,255}")
 _API_VERSION = re.compile(r"[0-9]{4}-[0-9]{2}|unstable")
 

@@ -35,10 +35,10 @@ from shopify_app.client import ShopifyClient
 from shopify_app.errors import ShopifyError
 from shopify_app.models import Shop
 from shopify_app.queries import ORDER_FOR_LINK
+from shopify_app.shop_domain import is_canonical_shop
 
 bp = Blueprint("booking", __name__)
 
-_SHOP = re.compile(r"[a-z0-9][a-z0-9-]{0,59}\.myshopify\.com")
 _ORDER_ID = re.compile(r"[0-9]{1,19}")
 EXPIRING_SOON_DAYS = 14
 
@@ -57,7 +57,7 @@ def from_order_email():
     if proxy.proxied() is not None and "order" not in request.args:
         return redirect(url_for("booking.home"), 303)  # the shop's /apps/book: straight to their page
     shop_domain, order_id, confirmation = (request.args.get(k, "") for k in ("shop", "order", "c"))
-    if not (_SHOP.fullmatch(shop_domain) and _ORDER_ID.fullmatch(order_id) and 0 < len(confirmation) <= 50):
+    if not (is_canonical_shop(shop_domain) and _ORDER_ID.fullmatch(order_id) and 0 < len(confirmation) <= 50):
         return invalid_link()
     session = db.session()
     shop = session.scalar(select(Shop).where(Shop.domain == shop_domain))

@@ -24,9 +24,9 @@ from booking.pages.limits import PER_CLIENT, PER_SHOP, limiter, per_shop_key
 from booking.records import Customer
 from db import utcnow
 from shopify_app.models import Shop
+from shopify_app.shop_domain import is_canonical_shop
 
 FORM_COOKIE = "packbook_login"
-_SHOP = re.compile(r"[a-z0-9][a-z0-9-]{0,59}\.myshopify\.com")
 _EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]{1,255}")
 
 
@@ -40,7 +40,7 @@ def _form_token(nonce: str) -> str:
 def login():
     shop_domain = request.args.get("shop", "")
     session = db.session()
-    shop = session.scalar(select(Shop).where(Shop.domain == shop_domain)) if _SHOP.fullmatch(shop_domain) else None
+    shop = session.scalar(select(Shop).where(Shop.domain == shop_domain)) if is_canonical_shop(shop_domain) else None
     if shop is None or not shop.is_installed:
         return make_response(render_template("booking/link_error.html"), 404)
     if request.method == "GET" and proxy.proxied() is not None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import dataclasses
 import email
 import re
-import socket
 import time
 from datetime import datetime, timedelta
 from email import policy
@@ -21,6 +20,7 @@ from booking import notifications
 from booking.calendar_files import booking_uid
 from booking.jobs import send_email, send_pending
 from booking.records import Booking, OutgoingEmail
+from tests.support.services import free_port
 from tests.web.test_customer_pages import _csrf, _monday, _pick, _signed_in
 
 LONDON = ZoneInfo("Europe/London")
@@ -35,17 +35,12 @@ class Inbox:
         return "250 OK"
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
 
 @pytest.fixture
 def inbox(app, monkeypatch):
     """A real SMTP server on loopback, and the app pointed at it."""
     received = Inbox()
-    port = _free_port()
+    port = free_port()
     controller = Controller(received, hostname="127.0.0.1", port=port)
     controller.start()
     monkeypatch.setitem(app.config, "PACKBOOK",
@@ -138,7 +133,7 @@ def test_the_confirmation_speaks_the_customers_language(client, db_session, inbo
 
 def test_an_unreachable_smtp_server_keeps_the_message_owed_with_its_reason(client, db_session, app, monkeypatch):
     monkeypatch.setitem(app.config, "PACKBOOK", dataclasses.replace(app.config["PACKBOOK"],
-                                                                    smtp_url=f"smtp://user:secret@127.0.0.1:{_free_port()}"))
+                                                                    smtp_url=f"smtp://user:secret@127.0.0.1:{free_port()}"))
     spa, _package = _signed_in(client, db_session)
     _book_two(client, spa)
     [row] = db_session.scalars(select(OutgoingEmail).where(OutgoingEmail.shop_id == spa.shop.id)).all()
@@ -163,7 +158,7 @@ def test_with_redis_the_dispatcher_hands_the_email_to_a_worker(rq_app, committed
     from webhooks.queue import run_worker
 
     received = Inbox()
-    port = _free_port()
+    port = free_port()
     controller = Controller(received, hostname="127.0.0.1", port=port)
     controller.start()
     monkeypatch.setitem(rq_app.config, "PACKBOOK", dataclasses.replace(rq_app.config["PACKBOOK"],

@@ -3,7 +3,6 @@ request line longer than gunicorn's default limit, and the app's own bound on qu
 from __future__ import annotations
 
 import shlex
-import socket
 import subprocess
 import sys
 import time
@@ -12,6 +11,7 @@ from pathlib import Path
 import requests
 
 from tests.conftest import app_config
+from tests.support.services import free_port
 from tests.support.factories import cli_env
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -25,14 +25,9 @@ def _web_command(port: int) -> list[str]:
     return [sys.executable, "-m", "gunicorn", *words[1:]]
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
 
 def test_long_query_strings_get_json_from_the_app_under_the_procfiles_gunicorn(database_url, app):
-    port = _free_port()
+    port = free_port()
     env = cli_env(app_config(database_url))
     server = subprocess.Popen(_web_command(port), cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                               stderr=subprocess.STDOUT)

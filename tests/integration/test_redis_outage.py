@@ -7,7 +7,6 @@ against the test database; the deliveries go through the app's real /webhooks ro
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -18,6 +17,7 @@ import redis
 from sqlalchemy import func, select
 
 from tests.conftest import app_config
+from tests.support.services import free_port
 from tests.support.factories import cli_env, deliver, make_shop
 from tests.support.samples import sample
 from webhooks.dispatcher import CHANNEL, Dispatcher
@@ -26,11 +26,6 @@ from webhooks.models import WebhookEvent
 ROOT = Path(__file__).resolve().parents[2]
 BURST = 200
 
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _redis(port: int) -> subprocess.Popen:
@@ -60,7 +55,7 @@ def test_a_redis_outage_mid_burst_loses_nothing_and_duplicates_nothing(rq_app, d
     with app.extensions["packbook.db"].transaction() as session:
         shop = make_shop(session).domain
     committed_shops.append(shop)
-    port = _free_port()
+    port = free_port()
     redis_server = _redis(port)
     env = cli_env(app_config(database_url, f"redis://127.0.0.1:{port}/0", PACKBOOK_QUEUE_NAME=f"outage-{port}"))
     worker = subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", "worker"], cwd=ROOT, env=env,

@@ -49,7 +49,7 @@ def discover() -> Services:
     return services
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -69,7 +69,7 @@ def _private_redis(services: Services) -> str | None:
     if not binary:
         services.notes.append("redis-server not found: queue tests use inline jobs only")
         return None
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
                                 "--appendonly", "no"], stdout=subprocess.DEVNULL)
     services._cleanups.append(lambda: (process.terminate(), process.wait(10)))
@@ -105,7 +105,7 @@ def _private_postgres(services: Services) -> str | None:
     data = tempfile.mkdtemp(prefix="packbook-pg-")
     if os.geteuid() == 0:
         shutil.chown(data, "postgres")
-    port = _free_port()
+    port = free_port()
     subprocess.run(run_as + [initdb, "-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8"],
                    check=True, stdout=subprocess.DEVNULL)
     options = f"-p {port} -k {data} -c listen_addresses=127.0.0.1 -c fsync=off"
