@@ -385,3 +385,63 @@ def available_slots(session: Session, shop_id: int, service_id: int, resource_id
     if resource_id is not None and not resources:
         raise NotFound(f"no resource {resource_id} performing this service in this shop")
     return {r.id: resource_slots(session, r, service, settings, start, end, now, staff=staff) for r in resources}
+
+
+@dataclass(frozen=True)
+class PackageOption:
+    """Whether one of the customer's packages could pay for a session, and what it would cost or why not."""
+
+    entitlement_id: int
+    cost: Decimal | None
+    refusal: BookingError | None
+
+
+def package_options(session: Session, shop_id: int, customer: Customer, service_id: int, resource_id: int,
+                    starts_at: datetime, now: datetime) -> list[PackageOption]:
+    """Each active package of the customer, with the cost of this session on it or the reason it can't pay:
+    the front desk lists the ones that can, with "Use", before anything is booked. The same check the
+    booking itself runs (check_redeemable), so "Use" never offers what booking then refuses for the package."""
+    service = _load_service(session, shop_id, service_id)
+    facts, zone = service_facts(service), ZoneInfo(booking_settings(session, shop_id).timezone)
+    ends_at = starts_at + timedelta(minutes=service.duration_minutes)
+    rows = session.scalars(select(Entitlement).where(Entitlement.shop_id == shop_id,
+                                                     Entitlement.customer_id == customer.id,
+                                                     Entitlement.status == "active").order_by(Entitlement.id)).all()
+    options = []
+    for row in rows:
+        try:
+            cost = check_redeemable(entitlement_state(session, row), facts, resource_id, starts_at, ends_at, zone,
+                                    now)
+            options.append(PackageOption(row.id, cost, None))
+        except BookingError as refused:
+            options.append(PackageOption(row.id, None, refused))
+    return options
+
+
+def pay_with_package(session: Session, shop_id: int, booking_id: int, *, entitlement_id: int | None, actor: str,
+                     now: datetime) -> Booking:
+    """Pay an unpaid booking from a package the customer holds (or has just bought): the redemption names the
+    booking, so cancelling it later follows the package's rules as if it had been paid from the start."""
+    booking = _lock_booking(session, shop_id, booking_id)
+    if booking.entitlement_id is not None:
+        raise InvalidTransition("this booking is already paid from a package")
+    if booking.source == "paid_checkout":
+        raise InvalidTransition("this booking was paid at checkout")
+    if booking.status not in ("confirmed", "completed"):
+        raise InvalidTransition(f"a {booking.status} booking can't be paid from a package")
+    service = session.get(Service, booking.service_id)
+    zone = ZoneInfo(booking_settings(session, shop_id).timezone)
+    packages = _candidate_packages(session, shop_id, booking.customer_id, entitlement_id)
+    _redeem(session, packages, service, booking, zone, now, actor, entitlement_id)
+    booking.source = "package"
+    return booking
+
+
+def no_show_outcome(session: Session, booking: Booking) -> str:
+    """What marking this booking a no-show would do, as `mark_no_show` does it: "restore", "forfeit" or
+    "unpaid"."""
+    if booking.entitlement_id is None:
+        return "unpaid"
+    state = entitlement_state(session, session.get(Entitlement, booking.entitlement_id))
+    entry = no_show_entry(state, Decimal(booking.redeemed_quantity or 0))
+    return "restore" if entry.kind == "restore" else "forfeit"

@@ -1,7 +1,7 @@
 """The shop's customers as Shopify identifies them: by customer id, or by email for a guest checkout."""
 from __future__ import annotations
 
-from sqlalchemy import bindparam, or_, select
+from sqlalchemy import String, and_, bindparam, literal_column, or_, select
 from sqlalchemy.orm import Session
 
 from booking.errors import NotFound
@@ -30,10 +30,17 @@ def staff_customer(session: Session, shop_id: int, shopify_customer_id: int, *, 
     if found is None:
         raise NotFound(f"the shop has no customer {shopify_customer_id} in Shopify", field="customer_id")
     customer = customer_for(session, shop_id, shopify_customer_id, found.get("email"))
-    customer.first_name = customer.first_name or found.get("first_name")
-    customer.last_name = customer.last_name or found.get("last_name")
+    name_customer(customer, found.get("first_name"), found.get("last_name"))
     session.flush()
     return customer
+
+
+def name_customer(customer: Customer, first_name: str | None, last_name: str | None) -> None:
+    """Keep the name Shopify gives (the front desk searches by it); a redacted customer stays nameless."""
+    if customer.redacted_at is not None:
+        return
+    first, last = first_name or customer.first_name, last_name or customer.last_name
+    customer.first_name, customer.last_name = (first or None) and first[:200], (last or None) and last[:200]
 
 
 def find_in_shopify(shopify, shopify_customer_id: int) -> dict | None:
@@ -92,3 +99,37 @@ def _merge(session: Session, guest: Customer, *, into: Customer) -> None:
         session.query(model).filter(model.customer_id == guest.id).update({"customer_id": into.id})
     session.delete(guest)
     session.flush()
+
+
+# The text the front desk searches, lower-cased. Migration 0013 indexes exactly this expression on PostgreSQL
+# (trigrams), so it is written as SQL, not built with bound parameters the planner could not match.
+SEARCH_TEXT = literal_column("lower(coalesce(customers.first_name, '') || ' ' || coalesce(customers.last_name, '') || ' ' "
+                   "|| coalesce(customers.email, ''))", String)
+MAX_SEARCH_TERMS = 5
+
+
+def search(session: Session, shop_id: int, query: str, *, limit: int, offset: int = 0) -> list[Customer]:
+    """Customers whose name or email holds every word of the query, or whose Shopify id is the query; the most
+    recently seen first when the query is empty. Redacted customers are never found."""
+    listed = select(Customer).where(Customer.shop_id == shop_id, Customer.redacted_at.is_(None))
+    terms = query.lower().split()[:MAX_SEARCH_TERMS]
+    if terms:
+        words = and_(*(SEARCH_TEXT.like(f"%{_escape_like(term)}%", escape="\\") for term in terms))
+        by_id = Customer.shopify_customer_id == int(query) if query.strip().isdigit() and \
+            int(query) < 2 ** 63 else None
+        listed = listed.where(or_(words, by_id) if by_id is not None else words)
+        listed = listed.order_by(Customer.last_name, Customer.first_name, Customer.id)
+    else:
+        listed = listed.order_by(Customer.id.desc())
+    return list(session.scalars(listed.limit(limit).offset(offset)))
+
+
+def _escape_like(term: str) -> str:
+    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def display_name(customer: Customer) -> str:
+    """How staff see a customer: the name Shopify gave, else the email, else the Shopify id."""
+    name = " ".join(part for part in (customer.first_name, customer.last_name) if part)
+    return name or customer.email or (f"Customer {customer.shopify_customer_id}"
+                                      if customer.shopify_customer_id else "Guest")

@@ -39,6 +39,7 @@ class OrderFacts:
     updated_at: datetime | None
     lines: tuple[OrderLine, ...] = field(default_factory=tuple)
     attributes: dict = field(default_factory=dict)  # the cart's attributes (note_attributes), name -> value
+    customer_name: tuple[str | None, str | None] = (None, None)  # first, last: how the front desk finds them
 
     @property
     def is_paid(self) -> bool:

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from booking import memberships
 from booking.accounts import booking_settings, entitlement_state, log_activity, plain, write_entry
-from booking.customers import customer_for
+from booking.customers import customer_for, name_customer
 from booking.customers import normalize_email as _email
 from booking.rules.ledger import Entry, grant_entries
 from booking.models import Plan, PlanVariant
@@ -56,6 +56,8 @@ def _record_order(session: Session, shop_id: int, facts: OrderFacts) -> _Recorde
     # The customer's queries come before the order's fields change, so the order is written once.
     customer = customer_for(session, shop_id, facts.customer_id, facts.email) \
         if (facts.customer_id or facts.email) else None
+    if customer is not None:
+        name_customer(customer, *facts.customer_name)
     order.name, order.confirmation_number, order.email = facts.name, facts.confirmation_number, _email(facts.email)
     order.financial_status, order.shopify_updated_at = facts.financial_status, facts.updated_at
     order.customer_id = customer.id if customer else None

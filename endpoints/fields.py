@@ -52,10 +52,10 @@ def _whole(value: Any, *, digits: bool = False) -> int | None:
     return None
 
 
-def whole(minimum: int, maximum: int, **schema):
-    """A whole number in [minimum, maximum]."""
+def whole(minimum: int, maximum: int, *, digits: bool = False, **schema):
+    """A whole number in [minimum, maximum]; `digits` also takes its digits as text (query strings)."""
     def parse(value):
-        number = _whole(value)
+        number = _whole(value, digits=digits)
         if number is None or not minimum <= number <= maximum:
             raise refuse(f"must be a whole number from {minimum} to {maximum}")
         return number

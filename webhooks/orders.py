@@ -30,6 +30,7 @@ def order_facts(payload: dict, triggered_at: datetime | None = None) -> OrderFac
         lines=tuple(_line(item) for item in payload.get("line_items") or []),
         attributes={str(a["name"]): str(a.get("value") or "") for a in payload.get("note_attributes") or []
                     if isinstance(a, dict) and a.get("name")},
+        customer_name=(customer.get("first_name"), customer.get("last_name")),
     )
 
 

@@ -16,6 +16,8 @@ from booking.accounts import plain
 from booking.api import bp, iso, local_instant, money, staff_actor, utc_now
 from booking.api.shopify import shopify_edge, staff_customer
 from booking.bookings import SessionRequest
+from booking.customers import display_name
+from booking.self_service import cancel_outcome
 from booking.errors import NotFound, ValidationFailed
 from booking.models import Service
 from booking.records import BOOKING_STATUSES, Booking, Customer, Entitlement
@@ -25,7 +27,7 @@ from endpoints.models import Answer, Body
 from shopify_app.auth import shop_required
 
 MAX_SESSIONS = 50  # per request: all of them are checked and locked in one transaction
-MAX_LISTED = 500
+MAX_LISTED = 2000  # a busy week for a dozen staff
 
 
 class AvailabilityQuery(Body):
@@ -113,6 +115,7 @@ class BookingOut(Answer):
     service_id: int
     resource_id: int
     customer_id: int | None = Field(description="Shopify customer id")
+    customer_name: str = Field(description="How staff know the customer: name, else email")
     starts_at: datetime
     ends_at: datetime
     source: str
@@ -123,6 +126,23 @@ class BookingOut(Answer):
     created_by: str
     created_at: datetime
     cancelled_at: datetime | None
+
+
+class Outcomes(Answer):
+    cancel: Literal["restore", "forfeit", "unpaid"] = Field(
+        description="Cancelling now: the session goes back, counts as used (late, under a forfeit rule), or "
+                    "there is no package")
+    no_show: Literal["restore", "forfeit", "unpaid"] = Field(description="Marking a no-show, by the plan's rule")
+
+
+class BookingDetail(BookingOut):
+    outcomes: Outcomes = Field(description="What each action would do to the package, asked before confirming")
+
+
+class PayWithPackage(Body):
+    """Which package pays; left out, the one expiring first that covers the session."""
+
+    entitlement_id: Id | None = None
 
 
 class BookingList(Answer):
@@ -150,10 +170,11 @@ def booking_json(session: Session, booking: Booking, zone: ZoneInfo, progress: d
     """A booking as the admin shows it; a session paid from a package costs 0 and names the package."""
     service = session.get(Service, booking.service_id)
     paid_by_package = booking.redeemed_quantity is not None
+    customer = session.get(Customer, booking.customer_id)
     return {
         "id": booking.id, "status": booking.status, "service_id": booking.service_id,
         "resource_id": booking.resource_id,
-        "customer_id": session.get(Customer, booking.customer_id).shopify_customer_id,
+        "customer_id": customer.shopify_customer_id, "customer_name": display_name(customer),
         "starts_at": iso(booking.starts_at, zone), "ends_at": iso(booking.ends_at, zone),
         "source": booking.source, "group_id": booking.group_id,
         "price": "0.00" if paid_by_package else money(service.price), "currency": service.currency,
@@ -234,14 +255,16 @@ def _preload(session: Session, rows: list[Booking]) -> tuple[dict, list]:
 
 @bp.get("/bookings/<id:booking_id>")
 @shop_required
-@declare("bookings", answer=BookingOut, errors=("NotFound",), says="The booking")
+@declare("bookings", answer=BookingDetail, errors=("NotFound",), says="The booking")
 def get_booking(booking_id: int):
-    """Read one booking."""
+    """Read one booking, with what cancelling it or marking a no-show would do to its package now."""
     session = db.session()
     booking = session.scalar(select(Booking).where(Booking.id == booking_id, Booking.shop_id == g.shop.id))
     if booking is None:
         raise NotFound(f"no booking {booking_id} in this shop")
-    return jsonify(booking_json(session, booking, accounts.shop_zone(session, g.shop.id)))
+    outcomes = {"cancel": cancel_outcome(session, g.shop.id, booking, utc_now()),
+                "no_show": bookings.no_show_outcome(session, booking)}
+    return jsonify({**booking_json(session, booking, accounts.shop_zone(session, g.shop.id)), "outcomes": outcomes})
 
 
 @bp.post("/bookings")
@@ -289,6 +312,16 @@ def reschedule_booking(booking_id: int, body: Reschedule):
     """Move a session to a new start (and optionally another resource), keeping its credit."""
     return _changed(bookings.reschedule_booking(db.session(), g.shop.id, booking_id, body.starts_at,
                                                 actor=staff_actor(), now=utc_now(), resource_id=body.resource_id))
+
+
+@bp.post("/bookings/<id:booking_id>/pay-with-package")
+@shop_required
+@declare("bookings", body=PayWithPackage, body_required=False, answer=BookingOut, errors=("NotFound", "Conflict"),
+         says="The booking, now paid from the package")
+def pay_with_package(booking_id: int, body: PayWithPackage):
+    """Pay an unpaid booking from a package the customer holds or has since bought; the redemption names it."""
+    return _changed(bookings.pay_with_package(db.session(), g.shop.id, booking_id, entitlement_id=body.entitlement_id,
+                                              actor=staff_actor(), now=utc_now()))
 
 
 @bp.post("/bookings/<id:booking_id>/no-show")

@@ -124,6 +124,27 @@ def list_plans():
     return jsonify(plans=[plan_json(p) for p in plan_catalog.list_plans(db.session(), g.shop.id)])
 
 
+class PlanFigure(Answer):
+    plan_id: int
+    sold: int = Field(description="Packages ever granted from this plan")
+    active: int = Field(description="Packages usable now")
+    owed: str = Field(description="What active packages still hold, in `unit`")
+    unit: str | None
+
+
+class PlanFigures(Answer):
+    plans: list[PlanFigure]
+
+
+@bp.get("/plans/figures")
+@shop_required
+@declare("catalog", answer=PlanFigures, says="Sold, active and owed per plan")
+def plan_figures():
+    """Per plan: packages sold, active now, and what they still owe (sessions, minutes or money)."""
+    figures = plan_catalog.plan_figures(db.session(), g.shop.id, utc_now())
+    return jsonify(plans=[{"plan_id": plan_id, **row} for plan_id, row in sorted(figures.items())])
+
+
 @bp.post("/plans")
 @shop_required
 @declare("catalog", body=PlanInput, answer=PlanOut, status=201, says="The new plan, with its id")
