@@ -11,6 +11,7 @@ import commands
 import db
 import endpoints
 from config import ConfigError, Settings, load_settings
+from booking.admin import bp as admin_bp
 from booking.api import bp as booking_api_bp
 from booking.jobs import send_pending
 from booking.pages import languages, limits
@@ -47,7 +48,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     languages.init_app(app)
     limits.init_app(app)
     for blueprint in (shopify_bp, shop_api_bp, webhooks_bp, webhooks_api_bp, health_bp, demo_bp,
-                      booking_bp, booking_api_bp):
+                      booking_bp, booking_api_bp, admin_bp):
         app.register_blueprint(blueprint)
     app.before_request(_refuse_long_query_strings)
     app.after_request(add_security_headers)

@@ -60,6 +60,18 @@ def _load_service(session: Session, shop_id: int, service_id: int) -> Service:
     return service
 
 
+def require_catalog(session: Session, shop_id: int, requests: list[SessionRequest]) -> None:
+    """404 for a service or resource that is not this shop's, checked before anything else (such as asking
+    Shopify about the customer) happens: another shop's ids find nothing and cost nothing."""
+    for request in requests:
+        _load_service(session, shop_id, request.service_id)
+    resource_ids = {r.resource_id for r in requests}
+    known = set(session.scalars(select(Resource.id).where(Resource.id.in_(sorted(resource_ids)),
+                                                          Resource.shop_id == shop_id, Resource.archived_at.is_(None))))
+    if resource_ids - known:
+        raise NotFound(f"no resource {min(resource_ids - known)} in this shop")
+
+
 def _lock_resources(session: Session, shop_id: int, resource_ids: set[int]) -> dict[int, Resource]:
     rows = session.scalars(select(Resource).where(Resource.id.in_(sorted(resource_ids)), Resource.shop_id == shop_id,
                                                   Resource.archived_at.is_(None))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 
-from flask import Blueprint, abort, g, jsonify, render_template, request
+from flask import Blueprint, abort, jsonify, request
 
 from shopify_app.auth import is_loopback_request, settings
 from shopify_app.session_tokens import mint_session_token
@@ -28,14 +28,6 @@ def _shop() -> str:
         return sanitize_shop(request.args.get("shop"))
     except InvalidShopDomain as exc:
         abort(400, str(exc))
-
-
-@bp.get("/admin")
-def admin():
-    """The embedded admin as the demo shop sees it, with a local stand-in for App Bridge."""
-    g.csp_shop = shop = _shop()
-    return render_template("shopify_app/app_home.html", shop=shop, demo=True,
-                           api_key=settings().shopify_api_key)
 
 
 @bp.get("/session-token")

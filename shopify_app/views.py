@@ -25,9 +25,13 @@ bp = Blueprint("shopify_app", __name__)
 BOUNCE_PATH = "/auth/session-token"
 
 
-@bp.get("/")
-def app_home():
-    """Embedded app home: verify the id_token, make sure we hold an offline token, render the shell."""
+def embedded_document():
+    """Check an embedded document request (the app home): a shop, a verified id_token and an offline token.
+
+    Returns None when the page may render, else the response to send instead: the landing page without a
+    shop, the admin when opened outside it, the bounce page for a missing or stale token, an error page when
+    Shopify cannot be reached. The page itself then carries no shop data: its scripts ask /api with the token.
+    """
     if not request.args.get("shop"):
         return render_template("shopify_app/landing.html"), 200
     shop = _shop_or_400(request.args.get("shop"))
@@ -46,8 +50,7 @@ def app_home():
         log.warning("could not authorize %s: %s", shop, exc)
         return render_template("shopify_app/error.html", message="Shopify could not be reached. "
                                "Please reload the page in a moment."), 502
-    return render_template("shopify_app/app_home.html", shop=shop, demo=False,
-                           api_key=settings().shopify_api_key)
+    return None
 
 
 @bp.get(BOUNCE_PATH)

@@ -278,6 +278,7 @@ def get_booking(booking_id: int):
 def create_bookings(body: BookingInput):
     """Book one session, or several at once (all or none); paid from a package unless use_package is false."""
     session = db.session()
+    bookings.require_catalog(session, g.shop.id, body.requests())
     customer = staff_customer(body.customer_id)
     booked = bookings.book_sessions(session, g.shop.id, customer, body.requests(), actor=staff_actor(),
                                     now=utc_now(), use_package=body.use_package, entitlement_id=body.entitlement_id)

@@ -8,7 +8,6 @@ import db
 from booking import accounts, bookings, directory
 from booking.api import bp, utc_now
 from booking.customers import search
-from booking.errors import NotFound
 from booking.records import Entitlement
 from endpoints import declare
 from endpoints.fields import Instant, SmallId, text, whole
@@ -106,14 +105,13 @@ def customer_profile(customer_id: int):
 @bp.get("/customers/<id:customer_id>/package-options")
 @shop_required
 @declare("customers", query=OptionsQuery, answer=PackageOptions, errors=("NotFound",),
-         says="Each active package, usable or not and why")
+         says="Each active package, usable or not and why",
+         description="404 for a customer Packbook has not seen (who owns nothing yet) and for another shop's "
+                     "service or resource.")
 def package_options(customer_id: int, query: OptionsQuery):
     """Which of the customer's packages could pay for this session, checked as booking checks it."""
     session, now = db.session(), utc_now()
-    try:
-        customer = accounts.customer_by_shopify_id(session, g.shop.id, customer_id)
-    except NotFound:
-        return jsonify(options=[])  # a customer Packbook has not seen owns nothing yet
+    customer = accounts.customer_by_shopify_id(session, g.shop.id, customer_id)
     zone = accounts.shop_zone(session, g.shop.id)
     found = bookings.package_options(session, g.shop.id, customer, query.service_id, query.resource_id,
                                      query.starts_at, now)

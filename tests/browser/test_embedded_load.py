@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import base64
+import re
 import json
 import time
 from urllib.parse import parse_qs, urlsplit
@@ -56,9 +57,8 @@ def test_embedded_load_without_id_token_bounces_through_app_bridge_and_renders_h
 
     page.goto(f"{demo_server.url}/?shop={shop}&host={host_param(shop)}&embedded=1", wait_until="commit")
 
-    expect(page.locator("#shop-meta")).to_have_text(shop)  # /api/shop answered
-    expect(page.locator("#shop-name")).to_have_text(shop)  # no name known yet
-    expect(page.locator("#error")).to_be_hidden()
+    expect(page.locator("#zone")).to_have_text(re.compile(r"^Times in \S+$"))  # /api/settings answered
+    expect(page.locator("#page-error")).to_be_hidden()
     paths = [urlsplit(url).path for url in navigations]
     assert paths == ["/auth/session-token", "/"]
     final = urlsplit(page.url)

@@ -1,0 +1,111 @@
+// Small helpers the admin pages share: building elements, banners, field errors, confirmations and dates.
+import { ApiError } from './api.js';
+
+export function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (name.startsWith('on')) node.addEventListener(name.slice(2), value);
+    else if (name === 'dataset') Object.assign(node.dataset, value);
+    else node.setAttribute(name, value === true ? '' : value);
+  }
+  for (const child of children.flat()) {
+    if (child !== null && child !== undefined && child !== false) node.append(child);
+  }
+  return node;
+}
+
+export function toast(message, isError = false) {
+  window.shopify.toast.show(message, { isError });
+}
+
+// A refusal shows where it belongs: a 422 naming a field beside that control, anything else in the page's
+// banner with the API's reason. Nothing fails silently.
+export function showError(error, { banner, form } = {}) {
+  const target = banner || document.getElementById('page-error');
+  if (error instanceof ApiError && error.status === 422 && error.field && form) {
+    const control = fieldFor(form, error.field);
+    if (control) {
+      control.error = error.message;
+      control.focus();
+      return;
+    }
+  }
+  if (target) {
+    target.replaceChildren(el('s-paragraph', {}, message(error)));
+    target.setAttribute('tone', 'critical');
+    target.hidden = false;
+    target.scrollIntoView({ block: 'nearest' });
+  } else {
+    toast(message(error), true);
+  }
+}
+
+export function message(error) {
+  if (error instanceof ApiError && error.code && !['invalid', 'not_found'].includes(error.code)) {
+    return error.message + ' (' + error.code + ')';
+  }
+  return error.message || String(error);
+}
+
+export function clearErrors(form, banner) {
+  form?.querySelectorAll('[error]').forEach((control) => { control.error = ''; });
+  const target = banner || document.getElementById('page-error');
+  if (target) target.hidden = true;
+}
+
+// The API's field path ("weekly_hours.mon[0]", "sessions[1].starts_at") names a control by its data-field
+// or name: the longest prefix that has one wins.
+export function fieldFor(form, path) {
+  const parts = path.split(/[.[\]]+/).filter(Boolean);
+  for (let n = parts.length; n > 0; n -= 1) {
+    const key = parts.slice(0, n).join('.');
+    const found = form.querySelector(`[data-field="${CSS.escape(key)}"], [name="${CSS.escape(key)}"]`);
+    if (found) return found;
+  }
+  return null;
+}
+
+// A confirmation in the page's shared modal: what will happen, then Confirm or Cancel.
+export function confirmAction({ heading, body, confirm = 'Confirm', tone }) {
+  const modal = document.getElementById('confirm-modal');
+  modal.setAttribute('heading', heading);
+  document.getElementById('confirm-body').replaceChildren(...[].concat(body).map(
+    (line) => (typeof line === 'string' ? el('s-paragraph', {}, line) : line)));
+  const button = document.getElementById('confirm-yes');
+  (button.querySelector('button, a') || button).replaceChildren(confirm);  // the stand-in wraps its label
+  if (tone) button.setAttribute('tone', tone); else button.removeAttribute('tone');
+  return new Promise((resolve) => {
+    const done = (answer) => () => {
+      button.removeEventListener('click', yes);
+      modal.removeEventListener('hide', no);
+      resolve(answer);
+      modal.hideOverlay();
+    };
+    const yes = done(true);
+    const no = done(false);
+    button.addEventListener('click', yes);
+    modal.addEventListener('hide', no);
+    modal.showOverlay();
+  });
+}
+
+export function setOptions(select, options, value) {
+  const nodes = options.map(([v, label]) => el('s-option', { value: String(v) }, label));
+  if (select.replaceOptions) select.replaceOptions(nodes); else select.replaceChildren(...nodes);
+  if (value !== undefined) select.value = String(value);
+}
+
+export function shopParams() {
+  return window.location.search;
+}
+
+export const dateFormat = (zone, options) => new Intl.DateTimeFormat('en-GB', { timeZone: zone, ...options });
+
+export function localParts(iso, zone) {
+  // The wall-clock date and minutes since midnight of an instant in the shop's zone.
+  const parts = Object.fromEntries(new Intl.DateTimeFormat('en-CA', {
+    timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit',
+    hourCycle: 'h23' }).formatToParts(new Date(iso)).map((p) => [p.type, p.value]));
+  return { day: `${parts.year}-${parts.month}-${parts.day}`, minutes: Number(parts.hour) * 60 + Number(parts.minute) };
+}
