@@ -1,14 +1,17 @@
 """The demo spa's catalogue and customers: services, staff with hours, plans and packages."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from booking import memberships
 from booking.accounts import assign_plan, booking_settings
+from booking.bookings import SessionRequest, book_sessions
+from booking.errors import BookingError
 from booking.models import Plan, Resource, Service
 from booking.api.plan_body import terms_from_body
 from booking.records import Customer
@@ -30,6 +33,7 @@ def seed_spa(session: Session, shop: Shop) -> None:
     plans = _plans(session, shop, massage, yoga, sauna)
     _customers_with_packages(session, shop, plans)
     _membership(session, shop, massage, marco_of(session, shop))
+    _bookings(session, shop, massage, sauna)
 
 
 def marco_of(session: Session, shop: Shop) -> Resource:
@@ -102,3 +106,28 @@ def _customers_with_packages(session: Session, shop: Shop, plans: list[Plan]) ->
         session.flush()
         for plan in plans[index:index + 2]:
             assign_plan(session, shop.id, customer, plan.id, actor="system:demo", now=now - timedelta(days=index))
+
+
+def _bookings(session: Session, shop: Shop, massage: Service, sauna: Service) -> None:
+    """A few sessions over the coming week, so the front desk's calendar has something to show: booked as staff
+    would, through the booking use case, paid from the customers' packages where one covers them."""
+    zone = ZoneInfo(booking_settings(session, shop.id).timezone)
+    anna = session.scalar(select(Resource).where(Resource.shop_id == shop.id, Resource.name.startswith("Anna")))
+    customers = {c.email: c for c in session.scalars(select(Customer).where(Customer.shop_id == shop.id))}
+    plan = [("john@example.com", massage, anna, 10), ("ana@example.com", massage, anna, 14),
+            ("li@example.com", sauna, marco_of(session, shop), 9), ("ana@example.com", massage, anna, 16)]
+    day = datetime.now(zone).date()
+    for offset in range(1, 8):
+        when = day + timedelta(days=offset)
+        if when.weekday() >= 5:
+            continue
+        for index, (email, service, resource, hour) in enumerate(plan):
+            if (offset + index) % 2:
+                continue  # a lighter day here and there, as in a real week
+            start = datetime.combine(when, time(hour), tzinfo=zone)
+            try:
+                with session.begin_nested():  # a refusal leaves nothing half-written
+                    book_sessions(session, shop.id, customers[email], [SessionRequest(service.id, resource.id, start)],
+                                  actor="staff:demo", now=utcnow())
+            except BookingError:
+                continue  # a package that cannot pay, or a time taken: the demo simply has one booking fewer

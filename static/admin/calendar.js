@@ -40,6 +40,18 @@ function openHours(resource, day) {
   return (resource.weekly_hours?.[weekday] || []).map(([a, b]) => [toMinutes(a), b <= a ? 1440 : toMinutes(b)]);
 }
 
+// Whether a resource works at a time of the day: its weekly hours, less dated time off, plus extra hours.
+function openAt(resource, day) {
+  const weekly = openHours(resource, day);
+  const dated = (resource.exceptions || []).map((x) => ({ kind: x.kind, from: Date.parse(x.starts_at), to: Date.parse(x.ends_at) }));
+  return (minutes) => {
+    const at = Date.parse(instant(day, minutes));
+    const covering = dated.filter((x) => at >= x.from && at < x.to);
+    if (covering.some((x) => x.kind === 'closed')) return false;
+    return covering.some((x) => x.kind === 'open') || weekly.some(([a, b]) => minutes >= a && minutes < b);
+  };
+}
+
 function dayBounds(day) {
   // Open hours, widened to any booking outside them (staff may book beyond hours; a session may have moved).
   const spans = state.resources.flatMap((r) => openHours(r, day)).concat(state.bookings
@@ -85,13 +97,12 @@ function drawDay() {
   for (let i = 0; i < rows; i += 1) times.append(el('div', { class: 'cal-time', style: `height:${ROW}px` }, i % 2 ? '' : clock(start + i * state.interval)));
   grid.append(times);
   for (const resource of state.resources) {
-    const open = openHours(resource, state.day);
+    const isOpen = openAt(resource, state.day);
     const column = el('div', { class: 'cal-col', role: 'group', 'aria-label': resource.name, style: `--staff: ${colourOf(resource.id)}` },
       el('div', { class: 'cal-head', 'aria-hidden': 'true' }, resource.name));
     for (let i = 0; i < rows; i += 1) {
       const at = start + i * state.interval;
-      const isOpen = open.some(([a, b]) => at >= a && at < b);
-      column.append(isOpen
+      column.append(isOpen(at)
         ? el('button', { type: 'button', class: 'cal-cell', style: `height:${ROW}px`,
           'aria-label': `Book ${resource.name} at ${clock(at)}`, onclick: () => openNew(resource, at).catch(showError) })
         : el('div', { class: 'cal-cell closed', style: `height:${ROW}px`, 'aria-hidden': 'true' }));
@@ -288,9 +299,14 @@ async function reschedule() {
   const form = document.getElementById('reschedule-form');
   const startsAt = form.querySelector('[name=starts_at]').value;
   if (!startsAt) { form.querySelector('[name=starts_at]').error = 'Choose a free time'; return; }
-  await api(`/api/bookings/${current.id}/reschedule`, { method: 'POST',
-    body: { starts_at: startsAt, resource_id: Number(form.querySelector('[name=resource_id]').value) } });
+  const resourceId = Number(form.querySelector('[name=resource_id]').value);
   document.getElementById('booking-modal').hideOverlay();
+  const moveTo = `${new Date(startsAt).toLocaleString('en-GB', { timeZone: state.zone, dateStyle: 'full', timeStyle: 'short' })} with ${resourceName(resourceId)}`;
+  const consequence = current.redeemed_from ? `The package credit stays with the booking (${current.redeemed_from.title}); nothing is taken twice.`
+    : 'The booking keeps its payment status.';
+  if (!(await confirmAction({ heading: 'Move booking', body: [`Move to ${moveTo}?`, consequence], confirm: 'Move booking' }))) return;
+  await api(`/api/bookings/${current.id}/reschedule`, { method: 'POST',
+    body: { starts_at: startsAt, resource_id: resourceId } }).catch((error) => { showError(error); throw error; });
   toast('Booking moved; its package credit stays with it');
   await refresh();
 }
@@ -313,7 +329,7 @@ function wire() {
   const again = document.getElementById('reschedule-form');
   again.querySelector('[name=day]').addEventListener('change', () => loadTimes().catch(showBookingError));
   again.querySelector('[name=resource_id]').addEventListener('change', () => loadTimes().catch(showBookingError));
-  document.getElementById('reschedule-save').addEventListener('click', () => reschedule().catch(showBookingError));
+  document.getElementById('reschedule-save').addEventListener('click', () => reschedule().catch(() => refresh()));
 }
 
 async function start() {

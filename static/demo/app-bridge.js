@@ -90,13 +90,14 @@
     bar.hidden = true;
     bar.innerHTML = '<span>Unsaved changes</span><button type="button" class="ab-discard">Discard</button>' +
       '<button type="button" class="ab-save">Save</button>';
-    document.body.appendChild(bar);
+    document.body.prepend(bar);  // the admin shows its save bar at the top
     var show = function () { bar.hidden = false; };
     form.addEventListener('input', show);
     form.addEventListener('change', show);
     bar.querySelector('.ab-save').addEventListener('click', function () { form.requestSubmit(); });
     bar.querySelector('.ab-discard').addEventListener('click', function () { form.reset(); bar.hidden = true; });
     form.addEventListener('packbook:saved', function () { bar.hidden = true; });
+    form.addEventListener('reset', function () { bar.hidden = true; });  // as Shopify's bar does on reset
   }
   window.shopify.saveBar = { hide: function () {
     document.querySelectorAll('.ab-save-bar').forEach(function (bar) { bar.hidden = true; });

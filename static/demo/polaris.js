@@ -6,6 +6,11 @@
 (function () {
   'use strict';
   if (window.customElements.get('s-page')) return;
+  // Its look lives beside it on this app's server (the tests route the CDN's address to this file).
+  var look = document.createElement('link');
+  look.rel = 'stylesheet';
+  look.href = '/static/demo/polaris.css';
+  document.head.appendChild(look);
   var counter = 0;
   function uid(prefix) { counter += 1; return prefix + '-' + counter; }
   function make(tag, attrs, text) {
@@ -22,10 +27,27 @@
   function slotted(host, name) {
     return Array.prototype.slice.call(host.children).filter(function (c) { return c.getAttribute('slot') === name; });
   }
+  // While the page is still parsing, an element connects before its children arrive (this stand-in is a
+  // classic script in <head>); it is built once parsing ends, which is before the page's module scripts run.
+  var pending = [];
+  function whenParsed(build) {
+    if (document.readyState === 'loading') pending.push(build); else build();
+  }
+  document.addEventListener('readystatechange', function () {
+    if (document.readyState !== 'loading') pending.splice(0).forEach(function (build) { build(); });
+  });
   function define(name, setup, observed, proto) {
     var Element = class extends HTMLElement {
       static get observedAttributes() { return observed || []; }
-      connectedCallback() { if (!this._built) { this._built = true; setup.call(this); } }
+      connectedCallback() {
+        var host = this;
+        if (host._built || host._waiting) return;
+        host._waiting = true;
+        whenParsed(function () {
+          host._waiting = false;
+          if (!host._built && host.isConnected) { host._built = true; setup.call(host); }
+        });
+      }
       attributeChangedCallback() { if (this._built && this._sync) this._sync(); }
     };
     Object.keys(proto || {}).forEach(function (key) {
@@ -165,6 +187,14 @@
     };
     host._sync();
   }
+  // Merges accessor definitions (Object.assign would call the getters on the plain objects).
+  function withProps() {
+    var merged = {};
+    Array.prototype.forEach.call(arguments, function (props) {
+      Object.defineProperties(merged, Object.getOwnPropertyDescriptors(props));
+    });
+    return merged;
+  }
   var INPUT_TYPES = { 's-text-field': 'text', 's-email-field': 'email', 's-number-field': 'number',
     's-money-field': 'number', 's-search-field': 'search', 's-url-field': 'url', 's-password-field': 'password',
     's-date-field': 'date' };
@@ -185,12 +215,13 @@
     function options() {
       var current = select.value || host.getAttribute('value');
       select.replaceChildren();
-      host.querySelectorAll('s-option').forEach(function (option) {
+      holder.querySelectorAll('s-option').forEach(function (option) {
         var o = make('option', { value: option.getAttribute('value') || '' }, option.textContent);
         if (option.hasAttribute('disabled')) o.disabled = true;
         select.appendChild(o);
       });
       if (current != null) select.value = current;
+      if (select.selectedIndex < 0 && select.options.length) select.selectedIndex = 0;  // a value it no longer offers
     }
     var holder = make('div', { hidden: '' });
     moveChildren(this, holder);
@@ -199,11 +230,13 @@
     this.appendChild(holder);
     new MutationObserver(options).observe(holder, { childList: true, subtree: true, characterData: true });
     this._options = holder;
+    this._refresh = options;
     if (this.hasAttribute('value')) select.value = this.getAttribute('value');
-  }, ['error', 'details', 'disabled', 'label'], Object.assign({}, FIELD_PROPS, {
+  }, ['error', 'details', 'disabled', 'label'], withProps(FIELD_PROPS, {
     // Options added after the element was built go into the hidden holder it watches.
     appendChild(node) { return this._options && node.tagName === 'S-OPTION' ? this._options.appendChild(node) : HTMLElement.prototype.appendChild.call(this, node); },
-    replaceOptions(nodes) { this._options.replaceChildren.apply(this._options, nodes); },
+    // At once, not when the observer runs: a value set right after must find its option.
+    replaceOptions(nodes) { this._options.replaceChildren.apply(this._options, nodes); this._refresh(); },
   }));
   define('s-option', function () {});
   define('s-checkbox', function () {
@@ -218,15 +251,85 @@
     details.hidden = !details.textContent;
     var wrap = make('div', { class: 'sp-check' });
     wrap.append(box, label);
-    this.append(wrap, details);
+    // Like the other fields, an `error` shows below the box and is tied to it for screen readers.
+    var error = make('p', { class: 'sp-error', id: id + '-error' });
+    this.append(wrap, details, error);
     this._control = box;
-  }, [], {
+    this._sync = function () {
+      var message = host.getAttribute('error') || '';
+      error.textContent = message;
+      error.hidden = !message;
+      if (message) { box.setAttribute('aria-invalid', 'true'); box.setAttribute('aria-describedby', error.id); }
+      else { box.removeAttribute('aria-invalid'); box.removeAttribute('aria-describedby'); }
+    };
+    this._sync();
+  }, ['error'], {
+    get error() { return this.getAttribute('error') || ''; },
+    set error(v) { if (v) this.setAttribute('error', v); else this.removeAttribute('error'); },
     get checked() { return this._control ? this._control.checked : this.hasAttribute('checked'); },
     set checked(v) { if (this._control) this._control.checked = !!v; else if (v) this.setAttribute('checked', ''); },
     get value() { return this.getAttribute('value') || 'on'; },
     get name() { return this.getAttribute('name'); },
     focus() { if (this._control) this._control.focus(); },
   });
+
+  // --- choice list: a fieldset of checkboxes (multiple) or radios, one per s-choice child ---
+  define('s-choice-list', function () {
+    var host = this;
+    var id = uid('sp-choices');
+    var set = make('fieldset', { class: 'sp-choice-list' });
+    var legend = make('legend', { class: 'sp-label' });
+    var list = make('div', { class: 'sp-choices' });
+    var details = make('p', { class: 'sp-details', id: id + '-details' });
+    var error = make('p', { class: 'sp-error', id: id + '-error' });
+    var holder = make('div', { hidden: '' });
+    moveChildren(this, holder);
+    function choices() {
+      var chosen = host._inputs ? host.values : null;
+      list.replaceChildren();
+      host._inputs = Array.prototype.map.call(holder.querySelectorAll('s-choice'), function (choice) {
+        var box = make('input', { type: host.hasAttribute('multiple') ? 'checkbox' : 'radio', id: uid('sp-choice'),
+          name: host.getAttribute('name'), value: choice.getAttribute('value') || '' });
+        box.checked = chosen ? chosen.indexOf(box.value) >= 0 : choice.hasAttribute('selected');
+        box.disabled = host.hasAttribute('disabled') || choice.hasAttribute('disabled');
+        var row = make('div', { class: 'sp-check' });
+        row.append(box, make('label', { for: box.id, class: 'sp-check-label' }, choice.textContent));
+        list.appendChild(row);
+        return box;
+      });
+    }
+    set.append(legend, list);
+    this.append(set, details, error, holder);
+    choices();
+    new MutationObserver(choices).observe(holder, { childList: true, subtree: true, characterData: true });
+    this._options = holder;
+    this._refresh = choices;
+    this._sync = function () {
+      var message = host.getAttribute('error') || '';
+      legend.textContent = host.getAttribute('label') || '';
+      legend.className = 'sp-label' + (host.getAttribute('labelaccessibilityvisibility') === 'exclusive' ? ' sp-visually-hidden' : '');
+      details.textContent = host.getAttribute('details') || '';
+      details.hidden = !details.textContent;
+      error.textContent = message;
+      error.hidden = !message;
+      (host._inputs || []).forEach(function (box) { box.disabled = host.hasAttribute('disabled'); });
+      var described = [details.textContent ? details.id : null, message ? error.id : null].filter(Boolean).join(' ');
+      if (described) set.setAttribute('aria-describedby', described); else set.removeAttribute('aria-describedby');
+    };
+    this._sync();
+  }, ['error', 'details', 'disabled', 'label'], {
+    get values() { return (this._inputs || []).filter(function (b) { return b.checked; }).map(function (b) { return b.value; }); },
+    set values(v) {
+      var wanted = (v || []).map(String);
+      (this._inputs || []).forEach(function (box) { box.checked = wanted.indexOf(box.value) >= 0; });
+    },
+    get error() { return this.getAttribute('error') || ''; },
+    set error(v) { if (v) this.setAttribute('error', v); else this.removeAttribute('error'); },
+    get name() { return this.getAttribute('name'); },
+    focus() { var first = (this._inputs || [])[0]; if (first) first.focus(); },
+    replaceOptions(nodes) { this._options.replaceChildren.apply(this._options, nodes); this._refresh(); },
+  });
+  define('s-choice', function () {});
 
   // --- tables: table semantics on the custom elements ---
   var ROLES = { 's-table': 'table', 's-table-header-row': 'row', 's-table-header': 'columnheader',
