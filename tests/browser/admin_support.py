@@ -18,7 +18,8 @@ from playwright.sync_api import Page
 
 from booking.admin import APP_BRIDGE, POLARIS
 from shopify_app.session_tokens import mint_session_token
-from tests.support.factories import API_KEY, API_SECRET
+from tests.support.api import bearer
+from tests.support.factories import API_KEY, API_SECRET, make_shop
 
 STATIC = Path(__file__).resolve().parents[2] / "static" / "demo"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots" if os.environ.get("PACKBOOK_SCREENSHOTS") \
@@ -71,3 +72,30 @@ def accessible(page: Page, where: str) -> None:
 def shoot(page: Page, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def record_api_calls(page: Page) -> list[tuple[str, str, str | None]]:
+    """Every /api request the page makes: method, URL and body, for replaying as another shop."""
+    calls: list[tuple[str, str, str | None]] = []
+    page.on("request", lambda r: "/api/" in r.url and calls.append((r.method, r.url, r.post_data)))
+    return calls
+
+
+def replay_as_another_shop(server, calls, shop: str, secrets: set[str]) -> None:
+    """Every call the admin made, sent again with another shop's session token: 404 for anything named by id
+    (and for every change), and no trace of the first shop's data (`secrets`) in any answer."""
+    with server.app.extensions["packbook.db"].transaction() as session:
+        other = make_shop(session).domain
+    client = server.app.test_client()
+    assert calls, "the page made no API call"
+    for method, url, body in calls:
+        path = "/" + url.split("://", 1)[1].split("/", 1)[1]
+        response = client.open(path, method=method, data=body, content_type="application/json",
+                               headers=bearer(other))
+        text = response.get_data(as_text=True)
+        assert not any(secret in text for secret in secrets), (method, path, text[:200])
+        named = any(part.isdigit() for part in path.split("?")[0].split("/")[2:])
+        if method != "GET" or named:
+            assert response.status_code in (404, 422), (method, path, response.status_code, text[:200])
+        else:
+            assert response.status_code == 200, (method, path, response.status_code, text[:200])
