@@ -6,6 +6,7 @@ first request pays after all, and says so itself.
 """
 from __future__ import annotations
 
+import gc
 import importlib
 import logging
 
@@ -30,6 +31,11 @@ def warm_up(app: Flask) -> None:
     _warm_redis(app)
     for template in app.jinja_env.list_templates(filter_func=lambda name: name.endswith(".html")):
         app.jinja_env.get_template(template)
+    # Everything built so far lives as long as the process. Frozen, the collector stops walking it: a request
+    # that makes a few thousand objects (a busy week of bookings) no longer pays ~90 ms for a full collection
+    # of the app's ~190,000 start-up objects (bench/admin_api.py). It also keeps forked workers' pages shared.
+    gc.collect()
+    gc.freeze()
 
 
 def _warm_database(app: Flask) -> None:

@@ -56,10 +56,20 @@ def entitlement_states(session: Session, entitlement_ids) -> dict[int, Entitleme
     ids = set(entitlement_ids)
     if not ids:
         return {}
-    by_package: dict[int, list[LedgerEntry]] = {i: [] for i in ids}
-    for row in session.scalars(select(LedgerEntry).where(LedgerEntry.entitlement_id.in_(ids)).order_by(LedgerEntry.id)):
+    # Plain rows, not ORM objects: a busy week names hundreds of packages and their ledgers, and the states
+    # are only read (bench/admin_api.py).
+    by_package: dict[int, list] = {i: [] for i in ids}
+    for row in session.execute(select(*_ENTRY_COLUMNS).where(LedgerEntry.entitlement_id.in_(ids))
+                               .order_by(LedgerEntry.id)):
         by_package[row.entitlement_id].append(row)
-    return {e.id: _state(e, by_package[e.id]) for e in session.scalars(select(Entitlement).where(Entitlement.id.in_(ids)))}
+    return {e.id: _state(e, by_package[e.id]) for e in session.execute(select(*_PACKAGE_COLUMNS)
+                                                                        .where(Entitlement.id.in_(ids)))}
+
+
+_ENTRY_COLUMNS = (LedgerEntry.entitlement_id, LedgerEntry.kind, LedgerEntry.quantity, LedgerEntry.unit,
+                  LedgerEntry.service_id, LedgerEntry.booking_id, LedgerEntry.created_at, LedgerEntry.reason)
+_PACKAGE_COLUMNS = (Entitlement.id, Entitlement.terms, Entitlement.starts_at, Entitlement.expires_at,
+                    Entitlement.status)
 
 
 def _state(entitlement: Entitlement, rows) -> EntitlementState:

@@ -1,6 +1,6 @@
 // Activity: what Shopify has sent (webhook deliveries by state) and customers' privacy requests.
 import { api } from './api.js';
-import { el, showError } from './ui.js';
+import { el, reveal, showError } from './ui.js';
 
 async function showEventCounts() {
   const { counts } = await api('/api/webhook-events/summary');
@@ -30,4 +30,4 @@ async function showPrivacyRequests() {
     : [el('s-paragraph', { tone: 'subdued' }, 'No requests so far.')]));
 }
 
-Promise.all([showEventCounts(), showPrivacyRequests()]).catch((error) => showError(error));
+Promise.all([showEventCounts(), showPrivacyRequests()]).catch((error) => showError(error)).finally(() => reveal());

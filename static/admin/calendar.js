@@ -24,7 +24,9 @@ function addDays(day, n) {
 const weekStart = (day) => addDays(day, -((new Date(day + 'T12:00:00Z').getUTCDay() + 6) % 7));
 const dayLabel = (day, options) => new Date(day + 'T12:00:00Z').toLocaleDateString('en-GB', { timeZone: 'UTC', ...options });
 const clock = (minutes) => `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
-const timeOf = (iso) => new Date(iso).toLocaleTimeString('en-GB', { timeZone: state.zone, hour: '2-digit', minute: '2-digit' });
+let timeFormat = null;  // one formatter for the shop's zone: a busy day formats hundreds of times
+const timeOf = (iso) => (timeFormat ||= new Intl.DateTimeFormat('en-GB', { timeZone: state.zone, hour: '2-digit', minute: '2-digit' }))
+  .format(new Date(iso));
 const toMinutes = (hhmm) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
 
 // The wall-clock time `minutes` after midnight of `day` in the shop's zone, as ISO with the zone's offset.
@@ -62,7 +64,8 @@ function dayBounds(day) {
   return [Math.floor(start / 60) * 60, Math.min(1440, Math.ceil(end / 60) * 60)];
 }
 
-function bookingCard(booking, positioned) {
+// A booking's card; `dayStart` (minutes) places it in the day view's column, the week view lists it.
+function bookingCard(booking, dayStart = null) {
   const paid = booking.redeemed_from;
   const card = el('button', { type: 'button', class: 'cal-booking', dataset: { bookingId: booking.id, status: booking.status },
     style: `--staff: ${colourOf(booking.resource_id)}`,
@@ -72,8 +75,8 @@ function bookingCard(booking, positioned) {
   el('strong', {}, `${timeOf(booking.starts_at)} ${booking.customer_name}`), el('br'),
   serviceName(booking.service_id), paid ? el('span', { class: 'pkg' }, `Package ${fraction(paid)}`) : null,
   booking.status !== 'confirmed' ? el('span', { class: 'muted' }, ` · ${booking.status.replace('_', '-')}`) : null);
-  if (positioned) {
-    const [start] = dayBounds(state.day);
+  if (dayStart !== null) {
+    const start = dayStart;
     const from = localParts(booking.starts_at, state.zone).minutes;
     const to = localParts(booking.ends_at, state.zone).minutes || 1440;
     card.style.top = `${((from - start) / state.interval) * ROW + ROW}px`;
@@ -107,7 +110,7 @@ function drawDay() {
           'aria-label': `Book ${resource.name} at ${clock(at)}`, onclick: () => openNew(resource, at).catch(showError) })
         : el('div', { class: 'cal-cell closed', style: `height:${ROW}px`, 'aria-hidden': 'true' }));
     }
-    column.append(...state.bookings.filter((b) => b.resource_id === resource.id).map((b) => bookingCard(b, true)));
+    column.append(...state.bookings.filter((b) => b.resource_id === resource.id).map((b) => bookingCard(b, start)));
     grid.append(column);
   }
   return grid;
@@ -120,7 +123,7 @@ function drawWeek() {
     return el('section', { class: 'cal-day', 'aria-label': dayLabel(day, { dateStyle: 'full' }) },
       el('h3', {}, el('button', { type: 'button', onclick: () => { state.view = 'day'; state.day = day; refresh(); } },
         dayLabel(day, { weekday: 'short', day: 'numeric', month: 'short' }))),
-      ...(items.length ? items.map((b) => bookingCard(b, false)) : [el('p', { class: 'muted' }, 'No bookings')]));
+      ...(items.length ? items.map((b) => bookingCard(b)) : [el('p', { class: 'muted' }, 'No bookings')]));
   }));
 }
 

@@ -1,7 +1,7 @@
 // One customer: what they own (Fresha-style summary), each package's ledger, their bookings, and the front desk's
 // actions: assign a plan, adjust with a reason, revoke, book with a package. Every change asks first.
 import { api } from './api.js';
-import { clearErrors, confirmAction, el, setOptions, showError, toast } from './ui.js';
+import { clearErrors, confirmAction, el, reveal, setOptions, showError, toast } from './ui.js';
 
 const customerId = document.getElementById('customer').dataset.customerId;
 const query = window.location.search;
@@ -153,4 +153,4 @@ document.getElementById('assign').addEventListener('submit', async (event) => {
   } catch (error) { showError(error, { form: event.target }); }
 });
 
-load().catch(showError);
+load().catch(showError).finally(() => reveal('customer'));

@@ -1,7 +1,7 @@
 // Services and staff: the shop's services (edited in a modal) and its staff and rooms (edited on the page and
 // saved through the contextual save bar). Every booking rule lives in the API; this page shows and sends.
 import { api, ApiError } from './api.js';
-import { el, toast, showError, clearErrors, confirmAction, fieldFor, localParts } from './ui.js';
+import { el, toast, showError, clearErrors, confirmAction, fieldFor, localParts, reveal } from './ui.js';
 
 const DAYS = [['mon', 'Monday'], ['tue', 'Tuesday'], ['wed', 'Wednesday'], ['thu', 'Thursday'],
   ['fri', 'Friday'], ['sat', 'Saturday'], ['sun', 'Sunday']];
@@ -493,4 +493,4 @@ async function start() {
   await load();
 }
 
-start().catch((error) => showError(error));
+start().catch((error) => showError(error)).finally(() => reveal());

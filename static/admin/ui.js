@@ -102,10 +102,21 @@ export function shopParams() {
 
 export const dateFormat = (zone, options) => new Intl.DateTimeFormat('en-GB', { timeZone: zone, ...options });
 
+const partFormats = new Map();  // building an Intl formatter costs ~50 µs; a busy day asks thousands of times
+
 export function localParts(iso, zone) {
   // The wall-clock date and minutes since midnight of an instant in the shop's zone.
-  const parts = Object.fromEntries(new Intl.DateTimeFormat('en-CA', {
-    timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit',
-    hourCycle: 'h23' }).formatToParts(new Date(iso)).map((p) => [p.type, p.value]));
+  if (!partFormats.has(zone)) {
+    partFormats.set(zone, new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit',
+      day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }));
+  }
+  const parts = Object.fromEntries(partFormats.get(zone).formatToParts(new Date(iso)).map((p) => [p.type, p.value]));
   return { day: `${parts.year}-${parts.month}-${parts.day}`, minutes: Number(parts.hour) * 60 + Number(parts.minute) };
+}
+
+// Shown once its first data has drawn, all at once: rows arriving one request after another would push the
+// rest of the page down while the merchant reads it (layout shift, bench/admin_pages.py).
+export function reveal(id = 'page-content') {
+  const content = document.getElementById(id);
+  if (content) content.hidden = false;
 }

@@ -10,6 +10,7 @@
   var look = document.createElement('link');
   look.rel = 'stylesheet';
   look.href = '/static/demo/polaris.css';
+  look.setAttribute('blocking', 'render');  // paint styled or not at all: no jump once it arrives
   document.head.appendChild(look);
   var counter = 0;
   function uid(prefix) { counter += 1; return prefix + '-' + counter; }
@@ -360,8 +361,11 @@
     showOverlay() {
       this._opener = document.activeElement;
       this.hidden = false;
-      var first = this.querySelector('.sp-modal-body input, .sp-modal-body select, .sp-modal-body textarea, .sp-modal-body button, .sp-modal-footer button');
-      (first || this.querySelector('.sp-modal-close')).focus();
+      // The first control a person can reach: hidden parts of the dialog (a closed sub-form) are skipped.
+      var reachable = Array.prototype.filter.call(this.querySelectorAll(
+        '.sp-modal-body input, .sp-modal-body select, .sp-modal-body textarea, .sp-modal-body button, .sp-modal-footer button'),
+        function (node) { return !node.disabled && node.getClientRects().length > 0; });
+      (reachable[0] || this.querySelector('.sp-modal-close')).focus();
       this.dispatchEvent(new Event('show'));
     },
     hideOverlay() {

@@ -1,0 +1,527 @@
+"""Benchmark two admin API calls on PostgreSQL: a calendar week of bookings, and the customer search.
+
+A throwaway PostgreSQL database gets one shop in Europe/London: 10 staff performing three services, 50,000
+customers with varied names and emails, and 5,000 bookings over ten weeks around today (the busiest week holds
+about 560; about 40 % of them paid from 10-session packages, the rest unpaid, some cancelled or no-shows). Then,
+in-process (Flask test client, a fresh session token per request, after a warm-up), interleaved request by
+request:
+
+- `GET /api/bookings?from=…&to=…` for the busiest week, all staff (the admin's week calendar),
+- `GET /api/customers?q=…` for five kinds of query: a 3+ letter name fragment, a full "first last", an email
+  fragment, a Shopify customer id, and a 2-letter fragment.
+
+It prints p50/p95/max per call and per kind of query, the rows returned, the queries each request sends, and
+`EXPLAIN (ANALYZE, BUFFERS)` of the search's SQL for a 3+ letter fragment. Target: API p95 < 50 ms for each.
+
+    .venv/bin/python bench/admin_api.py [--requests 200] [--json] [--profile] [--database-url postgresql://…]
+"""
+from __future__ import annotations
+
+import argparse
+import cProfile
+import gc
+import io
+import json
+import math
+import os
+import platform
+import pstats
+import random
+import secrets
+import sys
+import time
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+# Run as a script, this folder leads sys.path, and its webhooks.py would shadow the app's `webhooks`.
+sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != BENCH]
+sys.path.append(str(BENCH))
+
+import stack  # noqa: E402
+
+ZONE = ZoneInfo("Europe/London")
+SHOP = "bench-admin.myshopify.com"
+STAFF, BOOKINGS, CUSTOMERS, WEEKS = 10, 5_000, 50_000, 10
+REGULARS = 1_500          # the customers who book; the rest bought once, or only exist in Shopify's sync
+PACKAGE_HOLDERS = 0.4     # share of regulars who pay from 10-session packages
+TARGET_P95_MS = 50.0
+# (name, minutes, price): every member of staff performs all three.
+SERVICES = (("Massage 60", 60, "80.00"), ("Massage 30", 30, "45.00"), ("Deep tissue 90", 90, "110.00"))
+# Relative weight of each of the ten weeks: the sixth (this week) is the busiest.
+WEEK_WEIGHTS = (0.85, 0.9, 0.95, 1.0, 1.05, 1.12, 1.05, 1.0, 0.95, 0.9)
+OPEN, CLOSE = 9, 19       # Mon-Sat
+
+FIRST = ("Olivia Amelia Isla Ava Mia Ivy Lily Isabella Rosie Sophia Grace Freya Willow Evie Ella Poppy Charlotte "
+         "Emily Sophie Ruby Alice Florence Harper Sienna Matilda Daisy Zoë Chloe Hannah Jessica Lucy Maria Anna "
+         "Sarah Laura Emma Priya Aisha Fatima Mei Yuki Ana Lucía Chiara Ingrid Noah Oliver George Arthur Leo "
+         "Muhammad Harry Oscar Archie Henry Theo Jack Charlie Freddie Alfie Thomas James William Joshua Daniel "
+         "Samuel Benjamin Lucas Adam Ryan Mark Martin David Michael Paul Peter Raj Arjun Omar Hiroshi Wei José "
+         "Marco Lars Pierre Sean Connor Ethan").split()
+LAST = ("Smith Jones Williams Taylor Brown Davies Evans Wilson Thomas Johnson Roberts Robinson Thompson Wright "
+        "Walker White Edwards Hughes Green Hall Lewis Harris Clarke Patel Jackson Wood Turner Martin Cooper Hill "
+        "Ward Morris Moore Clark Lee King Baker Harrison Morgan Allen James Scott Phillips Watson Davis Parker Price "
+        "Bennett Young Griffiths Mitchell Kelly Cook Carter Richardson Bailey Collins Bell Shaw Murphy Miller Cox "
+        "Richards Khan Marshall Anderson Simpson Ellis Adams Singh Begum Wilkinson Foster Chapman Powell Webb "
+        "Rogers Gray Mason Ali Hunt Hussain Campbell Matthews Owen Palmer Holmes Mills Barnes Knight Lloyd Butler "
+        "Russell Barker Fisher Stevens Jenkins Murray Dixon Harvey Chen Wang Nguyen Kim Tanaka García Rossi "
+        "Müller Kowalski O'Brien MacDonald Fernández Silva Novak Andersson Dubois Okafor Mensah").split()
+DOMAINS = ("gmail.com",) * 6 + ("outlook.com", "hotmail.co.uk", "yahoo.co.uk", "icloud.com") * 2 + (
+    "btinternet.com", "proton.me", "sky.com", "live.co.uk", "mail.com")
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--requests", type=int, default=200,
+                        help="timed requests per call and per kind of search (default 200)")
+    parser.add_argument("--database-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/test",
+                        help="PostgreSQL server; a throwaway database is made on it and dropped after")
+    parser.add_argument("--seed", type=int, default=20260316)
+    parser.add_argument("--profile", action="store_true", help="cProfile 50 requests of each call (to stderr)")
+    parser.add_argument("--no-gc-freeze", dest="gc_freeze", action="store_false",
+                        help="skip gc.collect(); gc.freeze() before timing (the app's warm-up does it in every "
+                             "server process; this shows the cost without it)")
+    parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    return parser.parse_args(argv)
+
+
+# --- the data (never timed) ------------------------------------------------------------------------
+
+
+def this_monday() -> date:
+    today = datetime.now(ZONE).date()
+    return today - timedelta(days=today.weekday())
+
+
+def make_customers(rng: random.Random, shop_id: int) -> list[dict]:
+    """50,000 customers: names from the lists above (so many share a name), emails in the usual shapes, 13-digit
+    Shopify ids; a few guests (no id), a few with only an email, a few redacted."""
+    rows, used_ids, now = [], set(), datetime.now(UTC)
+    for n in range(CUSTOMERS):
+        first, last = rng.choice(FIRST), rng.choice(LAST)
+        f, l = _ascii(first), _ascii(last).replace("'", "")
+        local = rng.choice((f"{f}.{l}", f"{f}{l}", f"{f[0]}{l}", f"{f}.{l}{rng.randint(1, 99)}",
+                            f"{l}.{f}", f"{f}{rng.randint(1960, 2006)}", f"{f}_{l}"))
+        email = f"{local}{n % 97 if rng.random() < 0.5 else ''}@{rng.choice(DOMAINS)}"
+        shopify_id = None
+        if rng.random() > 0.04:  # 4 % guests, known by email only
+            while shopify_id is None or shopify_id in used_ids:
+                shopify_id = 6_400_000_000_000 + rng.randrange(900_000_000_000)
+            used_ids.add(shopify_id)
+        nameless = rng.random() < 0.03
+        redacted = rng.random() < 0.002
+        rows.append(dict(shop_id=shop_id, shopify_customer_id=shopify_id,
+                         email=None if redacted else email,
+                         first_name=None if nameless or redacted else first,
+                         last_name=None if nameless or redacted else last,
+                         redacted_at=now - timedelta(days=rng.randint(1, 300)) if redacted else None,
+                         created_at=now - timedelta(minutes=rng.randint(0, 3 * 365 * 24 * 60))))
+    return rows
+
+
+def _ascii(name: str) -> str:
+    return name.lower().translate(str.maketrans("ëéíáüöç", "eeiauoc"))
+
+
+def week_counts() -> list[int]:
+    raw = [BOOKINGS * w / sum(WEEK_WEIGHTS) for w in WEEK_WEIGHTS]
+    counts = [math.floor(x) for x in raw]
+    for i in sorted(range(WEEKS), key=lambda i: raw[i] - counts[i], reverse=True)[:BOOKINGS - sum(counts)]:
+        counts[i] += 1
+    return counts
+
+
+def booking_times(rng: random.Random, first_monday: date, services: list[tuple[int, int]]) -> list[tuple]:
+    """(resource index, service id, minutes, local start), never overlapping on a resource: each staff member's
+    days are filled back to back (with the odd 15-minute gap), and each week's count is drawn from them."""
+    chosen = []
+    for week, count in enumerate(week_counts()):
+        candidates = []
+        for staff in range(STAFF):
+            for weekday in range(6):
+                day = first_monday + timedelta(weeks=week, days=weekday)
+                at = datetime(day.year, day.month, day.day, OPEN, tzinfo=ZONE)
+                close = at.replace(hour=CLOSE)
+                while True:
+                    service_id, minutes = rng.choices(services, weights=(6, 3, 2))[0]
+                    if at + timedelta(minutes=minutes) > close:
+                        break
+                    candidates.append((staff, service_id, minutes, at))
+                    at += timedelta(minutes=minutes + rng.choice((0, 0, 0, 15)))
+        if len(candidates) < count:
+            raise RuntimeError(f"week {week}: only {len(candidates)} free sessions for {count} bookings")
+        chosen += rng.sample(candidates, count)
+    return sorted(chosen, key=lambda c: c[3])
+
+
+def seed(app, rng: random.Random) -> dict:
+    """The shop, staff, services, customers, bookings and packages; returns what the measurement needs."""
+    from sqlalchemy import insert, select
+
+    from booking.accounts import booking_settings
+    from booking.api.plan_body import terms_from_body
+    from booking.models import Plan, Resource, Service
+    from booking.records import Booking, Customer, Entitlement, LedgerEntry
+    from shopify_app.models import Shop
+
+    database = app.extensions["packbook.db"]
+    now = datetime.now(UTC)
+    hours = {day: [[f"{OPEN:02}:00", f"{CLOSE:02}:00"]] for day in ("mon", "tue", "wed", "thu", "fri", "sat")}
+    with database.transaction() as session:
+        shop = Shop(domain=SHOP, name="Bench Admin Spa", iana_timezone=ZONE.key, currency_code="GBP",
+                    access_token="bench", installed_at=now)
+        session.add(shop)
+        session.flush()
+        booking_settings(session, shop.id).timezone = ZONE.key
+        services = [Service(shop_id=shop.id, name=name, duration_minutes=minutes, price=Decimal(price),
+                            currency="GBP") for name, minutes, price in SERVICES]
+        session.add_all(services)
+        session.flush()
+        staff = [Resource(shop_id=shop.id, name=f"Therapist {n + 1}", weekly_hours=hours, services=services)
+                 for n in range(STAFF)]
+        session.add_all(staff)
+        terms = terms_from_body({"title": "10x treatment", "unit": "sessions", "quantity": 10,
+                                 "service_ids": [s.id for s in services]})
+        plan = Plan(shop_id=shop.id, title=terms.title, terms=terms.to_json())
+        session.add(plan)
+        session.flush()
+        shop_id, plan_id, staff_ids = shop.id, plan.id, [r.id for r in staff]
+        service_ids = [(s.id, s.duration_minutes) for s in services]
+
+    started = time.perf_counter()
+    customers = make_customers(rng, shop_id)
+    with database.transaction() as session:
+        for start in range(0, len(customers), 5_000):
+            session.execute(insert(Customer), customers[start:start + 5_000])
+    stack.log(f"inserted {len(customers):,} customers in {time.perf_counter() - started:.1f} s")
+
+    started = time.perf_counter()
+    first_monday = this_monday() - timedelta(weeks=5)
+    with database.transaction() as session:
+        known = session.execute(select(Customer.id).where(Customer.shop_id == shop_id,
+                                                          Customer.shopify_customer_id.is_not(None),
+                                                          Customer.redacted_at.is_(None))
+                                .order_by(Customer.id)).scalars().all()
+        regulars = rng.sample(known, REGULARS)
+        holders = set(rng.sample(regulars, int(REGULARS * PACKAGE_HOLDERS)))
+        # Some regulars come every week, most now and then: a long-tailed pick.
+        weights = [1 / (rank + 10) for rank in range(REGULARS)]
+        rows, redeemed, packages = [], {}, {}
+        for staff_index, service_id, minutes, local_start in booking_times(rng, first_monday, service_ids):
+            customer_id = rng.choices(regulars, weights=weights)[0]
+            starts = local_start.astimezone(UTC)
+            ends = starts + timedelta(minutes=minutes)
+            past = ends < now
+            status = rng.choices(("completed", "no_show", "cancelled") if past else ("confirmed", "cancelled"),
+                                 weights=(88, 4, 8) if past else (93, 7))[0]
+            created = starts - timedelta(days=rng.randint(1, 40), minutes=rng.randint(0, 600))
+            row = dict(shop_id=shop_id, service_id=service_id, resource_id=staff_ids[staff_index],
+                       customer_id=customer_id, starts_at=starts, ends_at=ends, blocked_start=starts,
+                       blocked_end=ends, exclusive=True, status=status, entitlement_id=None, redeemed_quantity=None,
+                       source=rng.choice(("staff", "paid_checkout")), created_by="staff:1", created_at=min(created, now),
+                       updated_at=min(created, now), cancelled_at=min(starts, now) - timedelta(hours=30)
+                       if status == "cancelled" else None)
+            if customer_id in holders and status != "cancelled":
+                # Ten sessions to a package: the customer's eleventh booking opens a second one.
+                used = redeemed.get(customer_id, 0)
+                redeemed[customer_id] = used + 1
+                packages.setdefault((customer_id, used // 10), starts)
+                row.update(source="package", redeemed_quantity=Decimal(1), entitlement_id=(customer_id, used // 10))
+            rows.append(row)
+        keys = list(packages)
+        bought = [min(packages[key] - timedelta(days=7), now) for key in keys]
+        ids = session.scalars(insert(Entitlement).returning(Entitlement.id, sort_by_parameter_order=True), [dict(
+            shop_id=shop_id, customer_id=key[0], plan_id=plan_id, terms=terms.to_json(), source="staff",
+            starts_at=at, expires_at=at + timedelta(days=365), status="active", created_at=at)
+            for key, at in zip(keys, bought)]).all()
+        package_ids = dict(zip(keys, ids))
+        for row in rows:
+            if row["entitlement_id"] is not None:
+                row["entitlement_id"] = package_ids[row["entitlement_id"]]
+        session.execute(insert(Booking), rows)
+        ledger = [dict(shop_id=shop_id, entitlement_id=i, kind="grant", quantity=Decimal(10), unit="sessions",
+                       actor="staff:1") for i in package_ids.values()]
+        ledger += [dict(shop_id=shop_id, entitlement_id=e, kind="redeem", quantity=Decimal(-1), unit="sessions",
+                        service_id=s, booking_id=b, actor="staff:1")
+                   for b, e, s in session.execute(select(Booking.id, Booking.entitlement_id, Booking.service_id)
+                                                  .where(Booking.entitlement_id.is_not(None))
+                                                  .order_by(Booking.id))]
+        session.execute(insert(LedgerEntry), ledger)
+    stack.log(f"inserted {len(rows):,} bookings, {len(package_ids)} packages and {len(ledger):,} ledger entries "
+              f"in {time.perf_counter() - started:.1f} s")
+    weeks = [first_monday + timedelta(weeks=w) for w in range(WEEKS)]
+    per_week = [sum(w <= r["starts_at"].astimezone(ZONE).date() < w + timedelta(days=7) for r in rows) for w in weeks]
+    busiest = weeks[max(range(WEEKS), key=per_week.__getitem__)]
+    return {"shop_id": shop_id, "busiest_week": busiest, "in_busiest_week": max(per_week),
+            "paid_from_packages": sum(r["entitlement_id"] is not None for r in rows), "customers": customers}
+
+
+def vacuum_analyze(url: str) -> None:
+    """Fresh statistics for the planner, and the GIN index's pending list merged (autovacuum would, in time)."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import NullPool
+
+    engine = create_engine(url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    with engine.connect() as conn:
+        conn.exec_driver_sql("VACUUM (ANALYZE)")
+    engine.dispose()
+
+
+def search_queries(rng: random.Random, customers: list[dict]) -> dict[str, list[str]]:
+    """Five kinds of query, several of each, as the front desk types them, drawn from customers that exist."""
+    named = [c for c in customers if c["first_name"] and c["shopify_customer_id"]]
+    picks = rng.sample(named, 8)
+    return {
+        "name fragment": ["mar", "chen", "wils", "soph", "harr", "pat"],
+        "first last": [f"{c['first_name']} {c['last_name']}" for c in picks[:4]],
+        "email fragment": [c["email"].split("@")[0][:9] for c in picks[4:7]] + ["hotmail"],
+        "shopify id": [str(c["shopify_customer_id"]) for c in picks],
+        "2 letters": ["an", "li", "jo", "ma"],
+    }
+
+
+# --- the measurement -------------------------------------------------------------------------------
+
+
+def percentile(values: list[float], pct: float) -> float:
+    """Nearest rank: with 200 samples the p95 is the 190th smallest."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(pct / 100 * len(ordered)) - 1)]
+
+
+def figures(timings: dict) -> dict:
+    wall, gcs = timings["wall"], timings["full_gcs"]
+    return {"requests": len(wall), "p50_ms": round(percentile(wall, 50), 1),
+            "p95_ms": round(percentile(wall, 95), 1), "max_ms": round(max(wall), 1),
+            "cpu_p50_ms": round(percentile(timings["cpu"], 50), 1), "cpu_p95_ms": round(percentile(timings["cpu"], 95), 1),
+            "full_gcs": len(gcs), "full_gc_mean_ms": round(sum(gcs) / len(gcs), 1) if gcs else 0.0,
+            "p95_without_full_gc_ms": round(percentile(timings["no_gc_wall"], 95), 1) if timings["no_gc_wall"] else None}
+
+
+def merged(parts: list[dict]) -> dict:
+    return {key: [x for part in parts for x in part[key]] for key in ("wall", "cpu", "full_gcs", "no_gc_wall")}
+
+
+def _headers(secret: str, api_key: str) -> dict:
+    from shopify_app.session_tokens import mint_session_token
+
+    return {"Authorization": "Bearer " + mint_session_token(SHOP, api_key=api_key, secret=secret,
+                                                            now=int(time.time()))}
+
+
+@contextmanager
+def counting_queries(engine):
+    from sqlalchemy import event
+
+    seen = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+def measure(app, options, calls: dict[str, list[str]]) -> tuple[dict, dict]:
+    """Every call (one path per query) timed N times, round-robin request by request; fresh token each."""
+    client, config = app.test_client(), app.config
+    engine = app.extensions["packbook.db"].engine
+    get = lambda path: client.get(path, headers=_headers(config["SHOPIFY_API_SECRET"],  # noqa: E731
+                                                         config["SHOPIFY_API_KEY"]))
+    answers = {}
+    for kind, paths in calls.items():
+        for path in paths:
+            with counting_queries(engine) as statements:
+                response = get(path)
+            assert response.status_code == 200, (path, response.status_code, response.get_data()[:300])
+            answers[path] = (response.get_json(), len(statements))
+    for _ in range(5):  # warm-up: every path, a few times (psycopg prepares a statement on its 5th run)
+        for paths in calls.values():
+            for path in paths:
+                get(path)
+    gc.collect()
+    if options.gc_freeze:
+        gc.freeze()
+    timings = {kind: {"wall": [], "cpu": [], "full_gcs": [], "no_gc_wall": []} for kind in calls}
+    pauses: list[float] = []
+
+    def full_collections(phase, info):  # gen-2 collections, the ones that walk every tracked object
+        if info["generation"] == 2:
+            pauses.append(time.perf_counter() if phase == "start" else time.perf_counter() - pauses.pop())
+
+    gc.callbacks.append(full_collections)
+    try:
+        for n in range(options.requests):
+            for kind, paths in calls.items():
+                path = paths[n % len(paths)]
+                headers = _headers(config["SHOPIFY_API_SECRET"], config["SHOPIFY_API_KEY"])
+                pauses.clear()
+                started, cpu = time.perf_counter(), time.process_time()
+                response = client.get(path, headers=headers)
+                timings[kind]["wall"].append((time.perf_counter() - started) * 1000)
+                timings[kind]["cpu"].append((time.process_time() - cpu) * 1000)
+                timings[kind]["full_gcs"] += [pause * 1000 for pause in pauses]
+                if not pauses:
+                    timings[kind]["no_gc_wall"].append(timings[kind]["wall"][-1])
+                if response.status_code != 200:
+                    raise RuntimeError(f"{path}: {response.status_code}")
+    finally:
+        gc.callbacks.remove(full_collections)
+        if options.gc_freeze:
+            gc.unfreeze()
+    return timings, answers
+
+
+def profile(app, calls: dict[str, list[str]]) -> str:
+    client, config = app.test_client(), app.config
+    out = io.StringIO()
+    for label, paths in (("bookings week", calls["bookings week"]),
+                         ("customer search", [p for k, ps in calls.items() if k != "bookings week" for p in ps])):
+        profiler = cProfile.Profile()
+        for n in range(50):
+            headers = _headers(config["SHOPIFY_API_SECRET"], config["SHOPIFY_API_KEY"])
+            profiler.runcall(client.get, paths[n % len(paths)], headers=headers)
+        out.write(f"--- {label}: 50 requests, by cumulative time\n")
+        pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(25)
+    return out.getvalue()
+
+
+def explain_search(app, shop_id: int, query: str) -> tuple[str, list[str]]:
+    """EXPLAIN (ANALYZE, BUFFERS) of exactly the SQL booking.customers.search sends for `query`."""
+    from sqlalchemy import event
+
+    from booking.customers import search
+
+    database = app.extensions["packbook.db"]
+    captured = []
+
+    def keep(conn, cursor, statement, parameters, context, executemany):
+        captured.append((statement, parameters))
+
+    with database.sessionmaker() as session:
+        event.listen(database.engine, "before_cursor_execute", keep)
+        try:
+            search(session, shop_id, query, limit=26)
+        finally:
+            event.remove(database.engine, "before_cursor_execute", keep)
+        statement, parameters = next((s, p) for s, p in captured if "FROM customers" in s)
+        connection = session.connection()
+        plan = [row[0] for row in connection.exec_driver_sql(
+            "EXPLAIN (ANALYZE, BUFFERS) " + statement, parameters)]
+        session.rollback()
+    return statement, plan
+
+
+# --- the run ---------------------------------------------------------------------------------------
+
+
+def create(url: str):
+    from alembic import command
+    from cryptography.fernet import Fernet
+
+    from app import create_app
+    from commands import alembic_config
+
+    app = create_app({"TESTING": True, "SHOPIFY_API_KEY": secrets.token_hex(16),
+                      "SHOPIFY_API_SECRET": secrets.token_hex(32), "SHOPIFY_APP_URL": "https://bench.packbook.test",
+                      "SECRET_KEY": secrets.token_urlsafe(32), "TOKEN_ENCRYPTION_KEY": Fernet.generate_key().decode(),
+                      "DATABASE_URL": url, "PACKBOOK_QUEUE_NAME": "packbook-bench-admin-api"})
+    with app.app_context():
+        command.upgrade(alembic_config(), "head")
+    return app
+
+
+def run(options, cleanup) -> dict:
+    load_before = [round(x, 2) for x in os.getloadavg()]
+    url = cleanup.enter_context(stack.throwaway_database(options.database_url))
+    app = create(url)
+    cleanup.callback(app.extensions["packbook.db"].engine.dispose)
+    rng = random.Random(options.seed)
+    seeded = seed(app, rng)
+    vacuum_analyze(url)
+    week = seeded["busiest_week"]
+    queries = search_queries(rng, seeded.pop("customers"))
+    calls = {"bookings week": [f"/api/bookings?from={week.isoformat()}&to={(week + timedelta(days=7)).isoformat()}"]}
+    calls.update({kind: [f"/api/customers?q={q.replace(' ', '+')}" for q in qs] for kind, qs in queries.items()})
+    stack.log(f"timing {options.requests} requests per call, interleaved")
+    timings, answers = measure(app, options, calls)
+    statement, plan = explain_search(app, seeded["shop_id"], "wils")
+    _, short_plan = explain_search(app, seeded["shop_id"], "an")
+    if options.profile:
+        print(profile(app, calls), file=sys.stderr)
+
+    [week_path] = calls["bookings week"]
+    listed, week_queries = answers[week_path]
+    search_kinds = [k for k in calls if k != "bookings week"]
+    all_search = merged([timings[k] for k in search_kinds])
+    return {
+        "facts": {"python": platform.python_version(), "cores": os.cpu_count(), "load_before": load_before,
+                  "load_after": [round(x, 2) for x in os.getloadavg()], "staff": STAFF, "bookings": BOOKINGS,
+                  "customers": CUSTOMERS, "paid_from_packages": seeded["paid_from_packages"],
+                  "week": week.isoformat(), "bookings_in_week": seeded["in_busiest_week"],
+                  "gc_freeze": options.gc_freeze, "gc_tracked_objects": len(gc.get_objects())},
+        "bookings_week": {**figures(timings["bookings week"]), "listed": len(listed["bookings"]),
+                          "queries_per_request": week_queries},
+        "search": {kind: {**figures(timings[kind]), "queries": [
+            {"q": q, "results": len(answers[p][0]["customers"]), "has_more": answers[p][0]["has_more"],
+             "sql_queries": answers[p][1]} for q, p in zip(queries[kind], calls[kind])]} for kind in search_kinds},
+        "search_overall": figures(all_search),
+        "explain": {"q": "wils", "sql": statement, "plan": plan},
+        "explain_2_letters": {"q": "an", "plan": short_plan},
+    }
+
+
+def as_text(r: dict) -> str:
+    f, b = r["facts"], r["bookings_week"]
+    lines = [(f"machine: {f['cores']} cores, python {f['python']}, load before {f['load_before']}, "
+              f"after {f['load_after']}"),
+             (f"data:    {f['customers']:,} customers, {f['bookings']:,} bookings over {f['staff']} staff "
+              f"({f['paid_from_packages']:,} paid from packages); week of {f['week']} holds {f['bookings_in_week']}"),
+             f"gc:      {f['gc_tracked_objects']:,} tracked objects"
+             + (", frozen before timing (the default; --no-gc-freeze to compare)" if f["gc_freeze"] else ""),
+             "",
+             (f"{'call':<34}{'requests':>9}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}{'cpu p50':>9}{'cpu p95':>9}{'full gcs':>14}"
+              "  results"),
+             (f"{'GET /api/bookings (week)':<34}{_row(b)}"
+              f"  {b['listed']} bookings, {b['queries_per_request']} SQL queries per request")]
+    for kind, s in r["search"].items():
+        found = ", ".join(f"{q['q']!r} {q['results']}{'+' if q['has_more'] else ''}" for q in s["queries"])
+        lines.append(f"{'GET /api/customers ' + kind:<34}{_row(s)}  {found}")
+    o = r["search_overall"]
+    lines.append(f"{'GET /api/customers (all)':<34}{_row(o)}"
+                 f"  {next(iter(r['search'].values()))['queries'][0]['sql_queries']} SQL queries per request")
+    e, short = r["explain"], r["explain_2_letters"]
+    lines += ["", f"EXPLAIN (ANALYZE, BUFFERS) of the search for {e['q']!r}:", e["sql"], *("  " + p for p in e["plan"]),
+              f"and for {short['q']!r} (two letters make no trigram; the scan and its time):",
+              *("  " + p.strip() for p in short["plan"] if "Scan" in p or "Execution Time" in p), ""]
+    for label, f in (("bookings week", b), ("customer search", o)):
+        aside = (f" (requests without a full gc: p95 {f['p95_without_full_gc_ms']} ms)"
+                 if f["full_gcs"] and f["p95_without_full_gc_ms"] is not None else "")
+        lines.append(f"{label}: p95 {f['p95_ms']} ms; p95 < {TARGET_P95_MS:.0f} ms: "
+                     + ("met" if f["p95_ms"] < TARGET_P95_MS else "MISSED") + aside)
+    return "\n".join(lines)
+
+
+def _row(f: dict) -> str:
+    gcs = f"{f['full_gcs']} x {f['full_gc_mean_ms']:.0f} ms" if f["full_gcs"] else "0"
+    return (f"{f['requests']:>9}{f['p50_ms']:>9}{f['p95_ms']:>9}{f['max_ms']:>9}{f['cpu_p50_ms']:>9}{f['cpu_p95_ms']:>9}{gcs:>14}")
+
+
+def main(argv=None) -> int:
+    options = parse_args(argv)
+    result = stack.run_with_cleanup(lambda cleanup: run(options, cleanup))
+    if result is None:
+        return 1
+    print(json.dumps(result, indent=2) if options.json else as_text(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
