@@ -33,7 +33,10 @@ def send(message: EmailMessage, *, name: str) -> str:
     folder = Path(current_app.instance_path) / "outbox"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{datetime.now(timezone.utc):%Y%m%dT%H%M%S}-{name}.eml"
-    path.write_bytes(bytes(message))
+    # Written beside it, then renamed: whoever watches the folder never reads half a message.
+    partial = path.with_name(path.name + ".part")
+    partial.write_bytes(bytes(message))
+    partial.replace(path)
     log.info("no SMTP_URL: email %s written to %s", name, path)
     return str(path)
 

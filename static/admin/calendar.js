@@ -130,6 +130,9 @@ function drawWeek() {
 async function refresh() {
   const calendar = document.getElementById('calendar');
   calendar.setAttribute('aria-busy', 'true');
+  for (const view of ['day', 'week']) {  // the view shown reads as chosen
+    document.getElementById('view-' + view).setAttribute('variant', state.view === view ? 'primary' : 'secondary');
+  }
   const [from, to] = state.view === 'day' ? [state.day, addDays(state.day, 1)] : [weekStart(state.day), addDays(weekStart(state.day), 7)];
   document.getElementById('range').textContent = state.view === 'day' ? dayLabel(state.day, { dateStyle: 'full' })
     : `${dayLabel(from, { day: 'numeric', month: 'short' })} – ${dayLabel(addDays(to, -1), { day: 'numeric', month: 'short', year: 'numeric' })}`;

@@ -223,3 +223,44 @@ def test_every_admin_page_replayed_with_another_shops_token_finds_nothing(plain_
     paths = {url.split("/api/", 1)[1].split("?")[0] for _, url, _ in calls}
     assert {"bookings", "customers/7001", "services", "resources", "plans", "settings"} <= paths, paths
     replay_as_another_shop(plain_server, calls, shop, {"Ana Silva", "ana@example.com", "Anna", "5x massage"})
+
+
+def test_an_unpaid_booking_is_paid_later_from_a_package_and_moved_keeping_its_credit(plain_server, page,
+                                                                                    committed_shops):
+    shop = _spa(plain_server, committed_shops)
+    api = Client(plain_server, shop)
+    day = _weekday()
+    errors = console_errors(page)
+    open_admin(page, plain_server.url, shop, "/calendar")
+    page.goto(f"{plain_server.url}/calendar?shop={shop}&day={day.isoformat()}&customer=7001")
+    expect(page.locator("#for-customer")).to_have_text("Booking for Ana Silva: choose a free time.")
+    page.get_by_role("button", name="Book Anna at 11:00").click()
+    modal = page.locator("#new-modal")
+    expect(modal).to_contain_text("No active packages")
+    modal.get_by_role("button", name="Book unpaid").click()
+    card = page.locator(".cal-booking").first
+    expect(card).to_contain_text("Ana Silva")
+    expect(card.locator(".pkg")).to_have_count(0)
+
+    package = api.call("post", "/api/customers/7001/entitlements", {"plan_id": api.call("get", "/api/plans")["plans"][0]["id"]})
+    card.click()
+    expect(page.locator("#booking-price")).to_have_text("Price: 80.00 GBP · unpaid")
+    page.get_by_role("button", name="Pay from package").click()
+    page.get_by_role("button", name="Use 5x massage (0 of 5 used)").click()
+    expect(card.locator(".pkg")).to_have_text("Package 1/5")
+
+    card.click()
+    page.get_by_role("button", name="Reschedule").click()
+    times = page.locator("#reschedule-form").get_by_label("Free times")
+    expect(times.locator("option").first).to_have_text("09:00")
+    times.select_option(label="14:00")
+    page.get_by_role("button", name="Move booking").click()
+    confirm = page.locator("#confirm-modal")
+    expect(confirm).to_contain_text("The package credit stays with the booking (5x massage)")
+    confirm.get_by_role("button", name="Move booking").click()
+    expect(page.locator(".cal-booking").first).to_contain_text("14:00 Ana Silva")
+    [booking] = api.call("get", "/api/bookings", customer_id=7001)["bookings"]
+    assert booking["starts_at"].startswith(f"{day.isoformat()}T14:00") and booking["price"] == "0.00"
+    assert api.call("get", f"/api/entitlements/{package['id']}")["progress"] == "1 of 5 used"
+    accessible(page, "calendar after a move")
+    assert errors == []
