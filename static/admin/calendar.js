@@ -7,6 +7,7 @@ import { clearErrors, confirmAction, el, localParts, setOptions, showError, toas
 
 const COLOURS = ['#2c6ecb', '#b98900', '#47c1bf', '#de3618', '#50b83c', '#9c6ade', '#f49342', '#006fbb', '#e3a', '#5c6ac4'];
 const ROW = 22;  // pixels per slot interval
+const HEAD = 28;  // the column headings' height (calendar.css): cards are placed below it
 const params = new URLSearchParams(window.location.search);
 const state = { view: 'day', day: null, zone: 'UTC', interval: 30, resources: [], services: [], bookings: [],
   customerId: params.get('customer'), customerName: null };
@@ -79,16 +80,17 @@ function bookingCard(booking, dayStart = null) {
     const start = dayStart;
     const from = localParts(booking.starts_at, state.zone).minutes;
     const to = localParts(booking.ends_at, state.zone).minutes || 1440;
-    card.style.top = `${((from - start) / state.interval) * ROW + ROW}px`;
+    card.style.top = `${((from - start) / state.interval) * ROW + HEAD}px`;
     card.style.height = `${Math.max(ROW, ((to - from) / state.interval) * ROW - 2)}px`;
   }
   return card;
 }
 
-// "3/5": the package's progress after this booking, as the front desk reads it.
+// "3/5" (or "270/300 USD"): the package's progress, as the front desk reads it on a card.
 function fraction(paid) {
-  const match = /^(\S+) of (\S+) used$/.exec(paid.progress);
-  return match ? `${match[1]}/${match[2]}` : paid.progress;
+  const match = /^(\S+) of (\S+)( \S+)? used$/.exec(paid.progress);
+  if (match) return `${match[1]}/${match[2]}${match[3] || ''}`;
+  return /unlimited/.test(paid.progress) ? 'unlimited' : paid.progress;
 }
 
 function drawDay() {
@@ -97,7 +99,7 @@ function drawDay() {
   const grid = el('div', { class: 'cal-grid', role: 'group', 'aria-label': dayLabel(state.day, { dateStyle: 'full' }),
     style: `grid-template-columns: 56px repeat(${state.resources.length || 1}, minmax(150px, 1fr))` });
   const times = el('div', { 'aria-hidden': 'true' }, el('div', { class: 'cal-head' }, '\u00a0'));
-  for (let i = 0; i < rows; i += 1) times.append(el('div', { class: 'cal-time', style: `height:${ROW}px` }, i % 2 ? '' : clock(start + i * state.interval)));
+  for (let i = 0; i < rows; i += 1) times.append(el('div', { class: 'cal-time', style: `height:${ROW}px` }, (start + i * state.interval) % 60 ? '' : clock(start + i * state.interval)));
   grid.append(times);
   for (const resource of state.resources) {
     const isOpen = openAt(resource, state.day);

@@ -17,16 +17,22 @@ function amounts(list) {
 }
 
 function drawSummary(s) {
-  document.getElementById('summary').replaceChildren(
-    figure('sessions left', s.sessions_left), figure('minutes left', s.minutes_left),
-    figure('credit', amounts(s.credit)), figure('gift-card balance', amounts(s.gift_card_balance)),
-    figure('unlimited passes', String(s.unlimited_passes)), figure('coming up', String(s.upcoming)),
-    figure('no-shows', String(s.no_shows)), figure('late cancellations', String(s.late_cancellations)));
+  // Sessions and behaviour always; minutes, credit, gift cards and passes only when the customer has some.
+  document.getElementById('summary').replaceChildren(...[
+    figure('sessions left', s.sessions_left),
+    s.minutes_left !== '0' && figure('minutes left', s.minutes_left),
+    s.credit.length && figure('credit', amounts(s.credit)),
+    s.gift_card_balance.length && figure('gift-card balance', amounts(s.gift_card_balance)),
+    s.unlimited_passes && figure('unlimited passes', String(s.unlimited_passes)),
+    figure('coming up', String(s.upcoming)), figure('no-shows', String(s.no_shows)),
+    figure('late cancellations', String(s.late_cancellations))].filter(Boolean));
 }
 
 export function usedLabel(pkg) {
   // "3/5 used": the N/M the front desk reads; unlimited passes count sessions held.
-  return pkg.total === null ? `${pkg.used} booked · unlimited` : `${pkg.used}/${pkg.total} used`;
+  if (pkg.total === null) return `${pkg.used} booked · unlimited`;
+  const unit = { minutes: ' minutes', money: ` ${pkg.currency || ''}` }[pkg.unit] || '';
+  return `${pkg.used}/${pkg.total}${unit} used`;
 }
 
 function validLabel(pkg) {
