@@ -90,6 +90,10 @@ def write_entry(session: Session, entitlement: Entitlement, entry: Entry, actor:
                       quantity=entry.quantity, unit=entry.unit, service_id=entry.service_id,
                       booking_id=entry.booking_id, actor=actor, reason=entry.reason)
     session.add(row)
+    # The running sums move with every entry (callers hold the package's row lock, or have just made it).
+    entitlement.balance = Decimal(entitlement.balance or 0) + Decimal(entry.quantity)
+    if entry.kind == "grant":
+        entitlement.granted = Decimal(entitlement.granted or 0) + Decimal(entry.quantity)
     return row
 
 

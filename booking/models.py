@@ -44,6 +44,14 @@ class BookingSettings(Base):
     # Shopify staff user ids (the session token's `sub`) who may undo a redemption and name managers.
     # Empty until someone names the first; Shopify's own app permissions decide who opens the app at all.
     manager_user_ids: Mapped[list | None] = mapped_column(JSONType, default=list)
+    # Emails: the sender's name customers see, and where their replies go (MAIL_FROM stays the address).
+    mail_from_name: Mapped[str | None] = mapped_column(String(100))
+    reply_to: Mapped[str | None] = mapped_column(String(320))
+    # Languages the customer pages and emails offer; the first is used when nothing else decides.
+    languages: Mapped[list | None] = mapped_column(JSONType)
+    # The setup checklist's facts that leave no other trace.
+    order_link_opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # a booking link from an order email
+    test_email_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Service(Base):

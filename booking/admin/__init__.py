@@ -17,8 +17,8 @@ bp = Blueprint("admin", __name__)
 APP_BRIDGE = "https://cdn.shopify.com/shopifycloud/app-bridge.js"
 POLARIS = "https://cdn.shopify.com/shopifycloud/polaris-1.js"  # the stable v1 channel: no surprise majors
 # The nav menu, in order; the first is the app home (its link is the app's name in Shopify's sidebar).
-PAGES = {"calendar": "Calendar", "customers": "Customers", "services": "Services and staff",
-         "packages": "Packages", "activity": "Activity"}
+PAGES = {"home": "Home", "calendar": "Calendar", "customers": "Customers", "services": "Services and staff",
+         "packages": "Packages", "reports": "Reports", "settings": "Settings", "activity": "Activity and health"}
 
 
 def _shell(page: str, **context):
@@ -30,10 +30,15 @@ def _shell(page: str, **context):
 
 
 @bp.get("/")
-def home():
-    """The app home: the front desk's calendar, once the embedded request is verified."""
+def app_home():
+    """The app home, once the embedded request is verified: the owner's overview."""
     refused = embedded_document()
-    return refused if refused is not None else _shell("calendar")
+    return refused if refused is not None else _shell("home")
+
+
+@bp.get("/home")
+def home():
+    return _shell("home")
 
 
 @bp.get("/calendar")
@@ -67,6 +72,16 @@ def package(plan_id: int | None = None):
     return _shell("package", plan_id=plan_id)
 
 
+@bp.get("/reports")
+def reports():
+    return _shell("reports")
+
+
+@bp.get("/settings")
+def settings_page():
+    return _shell("settings")
+
+
 @bp.get("/activity")
 def activity():
     return _shell("activity")
@@ -74,7 +89,7 @@ def activity():
 
 @bp.get("/demo/admin")
 def demo_admin():
-    """Demo mode's way in (printed by ./scripts/run): the calendar with the local stand-ins."""
+    """Demo mode's way in (printed by ./scripts/run): the home page with the local stand-ins."""
     if not (settings().demo_mode and is_loopback_request()):
         abort(404)
-    return redirect(f"/calendar?{request.query_string.decode()}")
+    return redirect(f"/home?{request.query_string.decode()}")

@@ -69,7 +69,7 @@
     nav.setAttribute('aria-label', 'Packbook');
     menu.querySelectorAll('a').forEach(function (link) {
       var a = document.createElement('a');
-      a.href = link.getAttribute('href') === '/' ? '/calendar' + location.search : link.getAttribute('href') + location.search;
+      a.href = link.getAttribute('href') === '/' ? '/home' + location.search : link.getAttribute('href') + location.search;
       a.textContent = link.textContent;
       var here = location.pathname === new URL(a.href).pathname ||
         (location.pathname.indexOf(new URL(a.href).pathname + '/') === 0);

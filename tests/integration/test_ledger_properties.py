@@ -29,6 +29,15 @@ def ledger_sum(session, package_id) -> Decimal:
                           .where(LedgerEntry.entitlement_id == package_id))
 
 
+def assert_running_sums(session, package) -> None:
+    """The package's running sums (what reports add up) are its ledger's, also after refused operations."""
+    session.flush()
+    granted = session.scalar(select(func.coalesce(func.sum(LedgerEntry.quantity), 0)).where(
+        LedgerEntry.entitlement_id == package.id, LedgerEntry.kind == "grant"))
+    assert (package.balance, package.granted) == (ledger_sum(session, package.id), granted)
+    assert package.unit == package.terms["unit"]
+
+
 def apply(session, spa, package, op, arg):
     shop_id, confirmed = spa.shop.id, _confirmed(session, package.id)
     if op == "book":
@@ -64,6 +73,7 @@ def test_balance_is_never_negative_always_the_ledger_sum_and_cancelling_restores
             remaining = accounts.entitlement_state(db_session, package).remaining
             assert remaining >= 0
             assert remaining == ledger_sum(db_session, package.id)
+            assert_running_sums(db_session, package)
         before = accounts.entitlement_state(db_session, package)
         redeemed_open = sum((Decimal(b.redeemed_quantity) for b in _confirmed(db_session, package.id)), Decimal(0))
         for booking in _confirmed(db_session, package.id):
@@ -145,6 +155,7 @@ def test_a_revoked_or_expired_package_never_gains_credit(db_session, steps, rest
             state = accounts.entitlement_state(db_session, package)
             remaining = state.remaining
             assert remaining >= 0 and remaining == ledger_sum(db_session, package.id)
+            assert_running_sums(db_session, package)
             assert state.used >= 0 and state.bookings_held >= 0
             if package.status != "active":
                 closed_at = remaining if closed_at is None else closed_at

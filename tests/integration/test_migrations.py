@@ -78,3 +78,34 @@ def test_migration_0011_scrubs_codes_kept_before_the_door_stripped_them(tmp_path
         stored = [row[0] for row in connection.execute(text("SELECT payload FROM webhook_events ORDER BY id"))]
     assert "7SGKHNXQ2F6JAC93" not in stored[0] and "ZZZZYYYYXXXX1234" not in stored[1]
     assert json.loads(stored[0])["balance"] == "10.00" and json.loads(stored[1])["gift_card"]["last_characters"] == "1234"
+
+
+def test_migration_0014_gives_existing_packages_the_running_sums_of_their_ledgers(tmp_path):
+    """Packages written before 0014 get balance and granted from their ledger entries on upgrade."""
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import create_engine, text
+
+    from commands import MIGRATIONS
+    engine = create_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["engine"] = engine
+    command.upgrade(config, "0013")
+    with engine.begin() as connection:
+        connection.execute(text("INSERT INTO shops (id, domain, scopes, created_at, updated_at) VALUES (1, 'a.myshopify.com', '', '2026-01-01', '2026-01-01')"))
+        connection.execute(text("INSERT INTO customers (id, shop_id, created_at) VALUES (1, 1, '2026-01-01')"))
+        for package in (1, 2):
+            connection.execute(text(
+                "INSERT INTO entitlements (id, shop_id, customer_id, terms, source, starts_at, status, created_at) "
+                "VALUES (:id, 1, 1, '{\"unit\": \"sessions\"}', 'staff', '2026-01-01', 'active', '2026-01-01')"),
+                {"id": package})
+        for kind, quantity in (("grant", 5), ("redeem", -1), ("adjust", 2), ("redeem", -1)):
+            connection.execute(text(
+                "INSERT INTO ledger_entries (shop_id, entitlement_id, kind, quantity, unit, actor, created_at) "
+                "VALUES (1, 1, :kind, :quantity, 'sessions', 'system', '2026-01-02')"),
+                {"kind": kind, "quantity": quantity})
+    command.upgrade(config, "0014")
+    with engine.connect() as connection:
+        sums = connection.execute(text("SELECT id, balance, granted, unit FROM entitlements ORDER BY id")).all()
+    assert [(i, float(b), float(g), u) for i, b, g, u in sums] == [(1, 5.0, 5.0, "sessions"), (2, 0.0, 0.0, "sessions")]
