@@ -60,5 +60,5 @@ def money(amount: Decimal | None) -> str | None:
 
 
 # The route modules register on `bp`, so they are imported last.
-from booking.api import (accounts, activity, bookings, customers, openapi, plans, prepaid, redemptions,  # noqa: E402,F401
+from booking.api import (accounts, activity, bookings, customers, openapi, overview, plans, prepaid, redemptions,  # noqa: E402,F401
                          resources, selling_plans, services, settings, variants)

@@ -219,7 +219,7 @@ def list_bookings(query: BookingsQuery):
     session = db.session()
     zone = accounts.shop_zone(session, g.shop.id)
     rows = session.scalars(_listed(query, zone).order_by(Booking.starts_at, Booking.id).limit(MAX_LISTED)).all()
-    progress, _loaded = _preload(session, rows)
+    progress, _loaded = preload(session, rows)
     return jsonify(bookings=[booking_json(session, row, zone, progress) for row in rows])
 
 
@@ -240,7 +240,7 @@ def _listed(query: BookingsQuery, zone: ZoneInfo):
     return listed
 
 
-def _preload(session: Session, rows: list[Booking]) -> tuple[dict, list]:
+def preload(session: Session, rows: list[Booking]) -> tuple[dict, list]:
     """Load the listed bookings' services, customers and packages in a few queries, not a few per booking.
 
     session.get then finds them in the identity map, which holds rows only weakly: the caller keeps the

@@ -1,7 +1,7 @@
 // One customer: what they own (Fresha-style summary), each package's ledger, their bookings, and the front desk's
 // actions: assign a plan, adjust with a reason, revoke, book with a package. Every change asks first.
 import { api } from './api.js';
-import { clearErrors, confirmAction, el, reveal, setOptions, showError, toast } from './ui.js';
+import { clearErrors, confirmAction, el, reveal, setHref, setOptions, showError, toast } from './ui.js';
 
 const customerId = document.getElementById('customer').dataset.customerId;
 const query = window.location.search;
@@ -62,10 +62,9 @@ async function load() {
   zone = settings.timezone;
   document.querySelector('s-page').setAttribute('heading', profile.customer.name);
   document.title = profile.customer.name + ' · Packbook';
-  document.getElementById('open-in-shopify').querySelector('a')?.setAttribute('href', profile.shopify_admin_url);
-  document.getElementById('book-with-package').querySelector('a')
-    ?.setAttribute('href', '/calendar' + query + (query ? '&' : '?') + 'customer=' + customerId);
-  document.getElementById('back').querySelector('a')?.setAttribute('href', '/customers' + query);
+  setHref(document.getElementById('open-in-shopify'), profile.shopify_admin_url);
+  setHref(document.getElementById('book-with-package'), '/calendar' + query + (query ? '&' : '?') + 'customer=' + customerId);
+  setHref(document.getElementById('back'), '/customers' + query);
   drawSummary(profile.summary);
   const rows = profile.packages.map(packageRow);
   document.querySelector('#packages s-table-body').replaceChildren(...(rows.length ? rows

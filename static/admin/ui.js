@@ -120,3 +120,10 @@ export function reveal(id = 'page-content') {
   const content = document.getElementById(id);
   if (content) content.hidden = false;
 }
+
+// Point an s-button or s-link somewhere: Polaris reads the element's own href; the local stand-in draws an inner
+// link, which follows too.
+export function setHref(element, href) {
+  element.setAttribute('href', href);
+  element.querySelector('a')?.setAttribute('href', href);
+}

@@ -36,12 +36,14 @@ def test_the_demo_admin_opens_on_the_calendar_and_its_activity_page_downloads_ex
     errors = console_errors(page)
 
     page.goto(f"{demo_server.url}/demo/admin?shop={shop}")
-    expect(page).to_have_url(re.compile(r"/calendar\?shop="))
-    expect(page.locator("#legend li").first).to_be_visible()  # the demo spa's staff, read through /api
-    expect(page.get_by_role("navigation", name="Packbook").get_by_role("link", name="Calendar")) \
-        .to_have_attribute("aria-current", "page")
+    expect(page).to_have_url(re.compile(r"/home\?shop="))
+    nav = page.get_by_role("navigation", name="Packbook")
+    expect(nav.get_by_role("link", name="Home")).to_have_attribute("aria-current", "page")
+    expect(page.locator("#owed")).to_contain_text("sessions")  # the demo spa's packages, read through /api
+    nav.get_by_role("link", name="Calendar").click()
+    expect(page.locator("#legend li").first).to_be_visible()  # the demo spa's staff
 
-    page.get_by_role("link", name="Activity").click()
+    nav.get_by_role("link", name="Activity and health").click()
     rows = page.locator("#event-counts s-table-body s-table-row")
     expect(rows).to_have_count(1)  # the data request and the (unmapped) sample order, both handled
     expect(rows.and_(page.locator('[data-state="done"]')).locator(".count")).to_have_text("2")
