@@ -22,10 +22,10 @@ function drawDay(id, day, zone) {
     el('span', {}, el('strong', {}, b.customer_name), ` · ${names.services[b.service_id] || 'Service'} with ${names.resources[b.resource_id] || 'staff'}`),
     b.redeemed_from ? el('s-badge', { tone: 'magic' }, 'Package ' + progressOf(b.redeemed_from)) : null,
     b.status !== 'confirmed' ? el('s-badge', {}, b.status.replace('_', '-')) : null));
-  document.getElementById(id).replaceChildren(items.length ? el('ul', { class: 'day-list' }, ...items)
-    : el('s-paragraph', { tone: 'subdued' }, 'No bookings.'),
-  day.count > day.bookings.length
-    ? el('s-link', { href: `/calendar${query}${query ? '&' : '?'}day=${day.date}` }, `All ${day.count} in the calendar`) : null);
+  const more = day.count > day.bookings.length
+    && el('s-link', { href: `/calendar${query}${query ? '&' : '?'}day=${day.date}` }, `All ${day.count} in the calendar`);
+  document.getElementById(id).replaceChildren(...[items.length ? el('ul', { class: 'day-list' }, ...items)
+    : el('s-paragraph', { tone: 'subdued' }, 'No bookings.'), more].filter(Boolean));
 }
 
 function drawOwed(owed) {
