@@ -194,7 +194,7 @@ async function showPackages() {
   const { options } = await api(`/api/customers/${draft.customerId}/package-options`, {
     query: { service_id: serviceId, resource_id: draft.resource.id, starts_at: draft.startsAt } })
     .catch((error) => { if (error.status === 404) return { options: [] }; throw error; });  // new to Packbook: owns nothing yet
-  box.replaceChildren(el('h3', { class: 'sp-section-heading' }, 'Available packages'), ...(options.length ? options.map((o) =>
+  box.replaceChildren(el('h3', { class: 'subheading' }, 'Available packages'), ...(options.length ? options.map((o) =>
     el('div', { class: 'cal-option', dataset: { packageId: o.package.id } },
       el('span', {}, el('strong', {}, o.package.title), ` · ${o.package.progress}`,
         o.usable ? '' : el('span', { class: 'muted' }, ` — ${o.reason}`)),

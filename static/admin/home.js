@@ -60,7 +60,7 @@ function drawSetup(steps) {
   document.getElementById('setup').replaceChildren(...steps.map((step) => el('li', { class: step.done ? 'done' : '', dataset: { step: step.key } },
     el('span', { class: 'tick', 'aria-hidden': 'true' }, step.done ? '✓' : ''),
     step.done ? el('span', { class: 'label' }, step.label) : link(step.page, step.label),
-    el('span', { class: 'sp-visually-hidden' }, step.done ? '(done)' : '(to do)'))));
+    el('span', { class: 'visually-hidden' }, step.done ? '(done)' : '(to do)'))));
   section.hidden = !left;  // a finished checklist steps aside
 }
 
