@@ -34,7 +34,6 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -42,36 +41,17 @@ ROOT = BENCH.parent
 sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != BENCH]
 sys.path.append(str(BENCH))
 
+import admin_shop  # noqa: E402
 import stack  # noqa: E402
+from admin_shop import SHOP, ZONE, ascii_name, this_monday  # noqa: E402
 
-ZONE = ZoneInfo("Europe/London")
-SHOP = "bench-admin.myshopify.com"
 STAFF, BOOKINGS, CUSTOMERS, WEEKS = 10, 5_000, 50_000, 10
 REGULARS = 1_500          # the customers who book; the rest bought once, or only exist in Shopify's sync
 PACKAGE_HOLDERS = 0.4     # share of regulars who pay from 10-session packages
 TARGET_P95_MS = 50.0
-# (name, minutes, price): every member of staff performs all three.
-SERVICES = (("Massage 60", 60, "80.00"), ("Massage 30", 30, "45.00"), ("Deep tissue 90", 90, "110.00"))
 # Relative weight of each of the ten weeks: the sixth (this week) is the busiest.
 WEEK_WEIGHTS = (0.85, 0.9, 0.95, 1.0, 1.05, 1.12, 1.05, 1.0, 0.95, 0.9)
-OPEN, CLOSE = 9, 19       # Mon-Sat
-
-FIRST = ("Olivia Amelia Isla Ava Mia Ivy Lily Isabella Rosie Sophia Grace Freya Willow Evie Ella Poppy Charlotte "
-         "Emily Sophie Ruby Alice Florence Harper Sienna Matilda Daisy Zoë Chloe Hannah Jessica Lucy Maria Anna "
-         "Sarah Laura Emma Priya Aisha Fatima Mei Yuki Ana Lucía Chiara Ingrid Noah Oliver George Arthur Leo "
-         "Muhammad Harry Oscar Archie Henry Theo Jack Charlie Freddie Alfie Thomas James William Joshua Daniel "
-         "Samuel Benjamin Lucas Adam Ryan Mark Martin David Michael Paul Peter Raj Arjun Omar Hiroshi Wei José "
-         "Marco Lars Pierre Sean Connor Ethan").split()
-LAST = ("Smith Jones Williams Taylor Brown Davies Evans Wilson Thomas Johnson Roberts Robinson Thompson Wright "
-        "Walker White Edwards Hughes Green Hall Lewis Harris Clarke Patel Jackson Wood Turner Martin Cooper Hill "
-        "Ward Morris Moore Clark Lee King Baker Harrison Morgan Allen James Scott Phillips Watson Davis Parker Price "
-        "Bennett Young Griffiths Mitchell Kelly Cook Carter Richardson Bailey Collins Bell Shaw Murphy Miller Cox "
-        "Richards Khan Marshall Anderson Simpson Ellis Adams Singh Begum Wilkinson Foster Chapman Powell Webb "
-        "Rogers Gray Mason Ali Hunt Hussain Campbell Matthews Owen Palmer Holmes Mills Barnes Knight Lloyd Butler "
-        "Russell Barker Fisher Stevens Jenkins Murray Dixon Harvey Chen Wang Nguyen Kim Tanaka García Rossi "
-        "Müller Kowalski O'Brien MacDonald Fernández Silva Novak Andersson Dubois Okafor Mensah").split()
-DOMAINS = ("gmail.com",) * 6 + ("outlook.com", "hotmail.co.uk", "yahoo.co.uk", "icloud.com") * 2 + (
-    "btinternet.com", "proton.me", "sky.com", "live.co.uk", "mail.com")
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat")  # open 09:00-19:00
 
 
 def parse_args(argv):
@@ -92,39 +72,18 @@ def parse_args(argv):
 # --- the data (never timed) ------------------------------------------------------------------------
 
 
-def this_monday() -> date:
-    today = datetime.now(ZONE).date()
-    return today - timedelta(days=today.weekday())
-
-
 def make_customers(rng: random.Random, shop_id: int) -> list[dict]:
-    """50,000 customers: names from the lists above (so many share a name), emails in the usual shapes, 13-digit
-    Shopify ids; a few guests (no id), a few with only an email, a few redacted."""
-    rows, used_ids, now = [], set(), datetime.now(UTC)
-    for n in range(CUSTOMERS):
-        first, last = rng.choice(FIRST), rng.choice(LAST)
-        f, l = _ascii(first), _ascii(last).replace("'", "")
-        local = rng.choice((f"{f}.{l}", f"{f}{l}", f"{f[0]}{l}", f"{f}.{l}{rng.randint(1, 99)}",
-                            f"{l}.{f}", f"{f}{rng.randint(1960, 2006)}", f"{f}_{l}"))
-        email = f"{local}{n % 97 if rng.random() < 0.5 else ''}@{rng.choice(DOMAINS)}"
-        shopify_id = None
-        if rng.random() > 0.04:  # 4 % guests, known by email only
-            while shopify_id is None or shopify_id in used_ids:
-                shopify_id = 6_400_000_000_000 + rng.randrange(900_000_000_000)
-            used_ids.add(shopify_id)
-        nameless = rng.random() < 0.03
-        redacted = rng.random() < 0.002
-        rows.append(dict(shop_id=shop_id, shopify_customer_id=shopify_id,
-                         email=None if redacted else email,
-                         first_name=None if nameless or redacted else first,
-                         last_name=None if nameless or redacted else last,
-                         redacted_at=now - timedelta(days=rng.randint(1, 300)) if redacted else None,
-                         created_at=now - timedelta(minutes=rng.randint(0, 3 * 365 * 24 * 60))))
-    return rows
+    """50,000 customers, emails in the usual shapes; 4 % guests (no Shopify id), 3 % with only an email, 0.2 %
+    redacted: the search must cope with all of them."""
+    return admin_shop.make_customers(rng, shop_id, CUSTOMERS, varied_email, guests=0.04, email_only=0.03,
+                                     redacted=0.002, years=3)
 
 
-def _ascii(name: str) -> str:
-    return name.lower().translate(str.maketrans("ëéíáüöç", "eeiauoc"))
+def varied_email(rng: random.Random, first: str, last: str, n: int) -> str:
+    f, l = ascii_name(first), ascii_name(last)
+    local = rng.choice((f"{f}.{l}", f"{f}{l}", f"{f[0]}{l}", f"{f}.{l}{rng.randint(1, 99)}",
+                        f"{l}.{f}", f"{f}{rng.randint(1960, 2006)}", f"{f}_{l}"))
+    return f"{local}{n % 97 if rng.random() < 0.5 else ''}@{rng.choice(admin_shop.DOMAINS)}"
 
 
 def week_counts() -> list[int]:
@@ -140,18 +99,8 @@ def booking_times(rng: random.Random, first_monday: date, services: list[tuple[i
     days are filled back to back (with the odd 15-minute gap), and each week's count is drawn from them."""
     chosen = []
     for week, count in enumerate(week_counts()):
-        candidates = []
-        for staff in range(STAFF):
-            for weekday in range(6):
-                day = first_monday + timedelta(weeks=week, days=weekday)
-                at = datetime(day.year, day.month, day.day, OPEN, tzinfo=ZONE)
-                close = at.replace(hour=CLOSE)
-                while True:
-                    service_id, minutes = rng.choices(services, weights=(6, 3, 2))[0]
-                    if at + timedelta(minutes=minutes) > close:
-                        break
-                    candidates.append((staff, service_id, minutes, at))
-                    at += timedelta(minutes=minutes + rng.choice((0, 0, 0, 15)))
+        candidates = admin_shop.week_sessions(rng, first_monday + timedelta(weeks=week), services, STAFF,
+                                              len(DAYS), gaps=(0, 0, 0, 15))
         if len(candidates) < count:
             raise RuntimeError(f"week {week}: only {len(candidates)} free sessions for {count} bookings")
         chosen += rng.sample(candidates, count)
@@ -162,35 +111,14 @@ def seed(app, rng: random.Random) -> dict:
     """The shop, staff, services, customers, bookings and packages; returns what the measurement needs."""
     from sqlalchemy import insert, select
 
-    from booking.accounts import booking_settings
-    from booking.api.plan_body import terms_from_body
-    from booking.models import Plan, Resource, Service
-    from booking.records import Booking, Customer, Entitlement, LedgerEntry
-    from shopify_app.models import Shop
+    from booking.records import Customer
 
     database = app.extensions["packbook.db"]
     now = datetime.now(UTC)
-    hours = {day: [[f"{OPEN:02}:00", f"{CLOSE:02}:00"]] for day in ("mon", "tue", "wed", "thu", "fri", "sat")}
-    with database.transaction() as session:
-        shop = Shop(domain=SHOP, name="Bench Admin Spa", iana_timezone=ZONE.key, currency_code="GBP",
-                    access_token="bench", installed_at=now)
-        session.add(shop)
-        session.flush()
-        booking_settings(session, shop.id).timezone = ZONE.key
-        services = [Service(shop_id=shop.id, name=name, duration_minutes=minutes, price=Decimal(price),
-                            currency="GBP") for name, minutes, price in SERVICES]
-        session.add_all(services)
-        session.flush()
-        staff = [Resource(shop_id=shop.id, name=f"Therapist {n + 1}", weekly_hours=hours, services=services)
-                 for n in range(STAFF)]
-        session.add_all(staff)
-        terms = terms_from_body({"title": "10x treatment", "unit": "sessions", "quantity": 10,
-                                 "service_ids": [s.id for s in services]})
-        plan = Plan(shop_id=shop.id, title=terms.title, terms=terms.to_json())
-        session.add(plan)
-        session.flush()
-        shop_id, plan_id, staff_ids = shop.id, plan.id, [r.id for r in staff]
-        service_ids = [(s.id, s.duration_minutes) for s in services]
+    shop_id, staff_ids, service_ids = admin_shop.seed_shop(database, [f"Therapist {n + 1}" for n in range(STAFF)],
+                                                           DAYS)
+    [(plan_id, terms)] = admin_shop.add_plans(database, shop_id, [{
+        "title": "10x treatment", "unit": "sessions", "quantity": 10, "service_ids": [s for s, _ in service_ids]}])
 
     started = time.perf_counter()
     customers = make_customers(rng, shop_id)
@@ -206,52 +134,24 @@ def seed(app, rng: random.Random) -> dict:
                                                           Customer.shopify_customer_id.is_not(None),
                                                           Customer.redacted_at.is_(None))
                                 .order_by(Customer.id)).scalars().all()
-        regulars = rng.sample(known, REGULARS)
-        holders = set(rng.sample(regulars, int(REGULARS * PACKAGE_HOLDERS)))
-        # Some regulars come every week, most now and then: a long-tailed pick.
-        weights = [1 / (rank + 10) for rank in range(REGULARS)]
-        rows, redeemed, packages = [], {}, {}
-        for staff_index, service_id, minutes, local_start in booking_times(rng, first_monday, service_ids):
-            customer_id = rng.choices(regulars, weights=weights)[0]
-            starts = local_start.astimezone(UTC)
-            ends = starts + timedelta(minutes=minutes)
-            past = ends < now
-            status = rng.choices(("completed", "no_show", "cancelled") if past else ("confirmed", "cancelled"),
-                                 weights=(88, 4, 8) if past else (93, 7))[0]
-            created = starts - timedelta(days=rng.randint(1, 40), minutes=rng.randint(0, 600))
-            row = dict(shop_id=shop_id, service_id=service_id, resource_id=staff_ids[staff_index],
-                       customer_id=customer_id, starts_at=starts, ends_at=ends, blocked_start=starts,
-                       blocked_end=ends, exclusive=True, status=status, entitlement_id=None, redeemed_quantity=None,
-                       source=rng.choice(("staff", "paid_checkout")), created_by="staff:1", created_at=min(created, now),
-                       updated_at=min(created, now), cancelled_at=min(starts, now) - timedelta(hours=30)
-                       if status == "cancelled" else None)
-            if customer_id in holders and status != "cancelled":
-                # Ten sessions to a package: the customer's eleventh booking opens a second one.
-                used = redeemed.get(customer_id, 0)
-                redeemed[customer_id] = used + 1
-                packages.setdefault((customer_id, used // 10), starts)
-                row.update(source="package", redeemed_quantity=Decimal(1), entitlement_id=(customer_id, used // 10))
-            rows.append(row)
-        keys = list(packages)
-        bought = [min(packages[key] - timedelta(days=7), now) for key in keys]
-        ids = session.scalars(insert(Entitlement).returning(Entitlement.id, sort_by_parameter_order=True), [dict(
-            shop_id=shop_id, customer_id=key[0], plan_id=plan_id, terms=terms.to_json(), source="staff",
-            starts_at=at, expires_at=at + timedelta(days=365), status="active", created_at=at)
-            for key, at in zip(keys, bought)]).all()
-        package_ids = dict(zip(keys, ids))
-        for row in rows:
-            if row["entitlement_id"] is not None:
-                row["entitlement_id"] = package_ids[row["entitlement_id"]]
-        session.execute(insert(Booking), rows)
-        ledger = [dict(shop_id=shop_id, entitlement_id=i, kind="grant", quantity=Decimal(10), unit="sessions",
-                       actor="staff:1") for i in package_ids.values()]
-        ledger += [dict(shop_id=shop_id, entitlement_id=e, kind="redeem", quantity=Decimal(-1), unit="sessions",
-                        service_id=s, booking_id=b, actor="staff:1")
-                   for b, e, s in session.execute(select(Booking.id, Booking.entitlement_id, Booking.service_id)
-                                                  .where(Booking.entitlement_id.is_not(None))
-                                                  .order_by(Booking.id))]
-        session.execute(insert(LedgerEntry), ledger)
-    stack.log(f"inserted {len(rows):,} bookings, {len(package_ids)} packages and {len(ledger):,} ledger entries "
+    regulars = rng.sample(known, REGULARS)
+    holders = set(rng.sample(regulars, int(REGULARS * PACKAGE_HOLDERS)))
+    # Some regulars come every week, most now and then: a long-tailed pick.
+    weights = [1 / (rank + 10) for rank in range(REGULARS)]
+    rows, redeemed, packages = [], {}, {}
+    for slot in booking_times(rng, first_monday, service_ids):
+        customer_id = rng.choices(regulars, weights=weights)[0]
+        row = admin_shop.booking_row(rng, shop_id, staff_ids, slot, customer_id, now, cancelled=7, booked_within=40)
+        if customer_id in holders and row["status"] != "cancelled":
+            # Ten sessions to a package: the customer's eleventh booking opens a second one.
+            used = redeemed.get(customer_id, 0)
+            redeemed[customer_id] = used + 1
+            key = (customer_id, used // 10)
+            packages.setdefault(key, (customer_id, plan_id, terms, 10, row["starts_at"]))
+            row.update(source="package", redeemed_quantity=Decimal(1), entitlement_id=key)
+        rows.append(row)
+    ledger = admin_shop.insert_bookings(database, shop_id, rows, packages)
+    stack.log(f"inserted {len(rows):,} bookings, {len(packages)} packages and {ledger:,} ledger entries "
               f"in {time.perf_counter() - started:.1f} s")
     weeks = [first_monday + timedelta(weeks=w) for w in range(WEEKS)]
     per_week = [sum(w <= r["starts_at"].astimezone(ZONE).date() < w + timedelta(days=7) for r in rows) for w in weeks]

@@ -39,10 +39,9 @@ import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -50,15 +49,13 @@ ROOT = BENCH.parent
 sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != BENCH]
 sys.path.append(str(BENCH))
 
+import admin_shop  # noqa: E402
 import stack  # noqa: E402
+from admin_shop import SERVICES, SHOP, ZONE, ascii_name, this_monday  # noqa: E402
 
-ZONE = ZoneInfo("Europe/London")
-UTC = timezone.utc
-SHOP = "bench-admin.myshopify.com"
 STAFF, CUSTOMERS, WEEK_BOOKINGS, HISTORY_WEEKS = 10, 2_000, 500, 3
 REGULARS, PACKAGE_HOLDERS = 700, 0.4
-OPEN, CLOSE = 9, 19  # Mon-Fri
-SERVICES = (("Massage 60", 60, "80.00"), ("Massage 30", 30, "45.00"), ("Deep tissue 90", 90, "110.00"))
+DAYS = ("mon", "tue", "wed", "thu", "fri")  # open 09:00-19:00
 TARGET_LCP_MS, TARGET_CLS, TARGET_INTERACTION_MS = 1000.0, 0.05, 100.0
 
 CHROMIUM = "/usr/bin/chromium"
@@ -68,15 +65,6 @@ OFF_MACHINE = re.compile(r"^(?!https?://(127\.0\.0\.1|localhost)[:/])[a-z][a-z0-
 VIEWPORT = {"width": 1280, "height": 900}
 DRAWN_TIMEOUT_MS = 15_000
 
-FIRST = ("Olivia Amelia Isla Ava Mia Ivy Lily Isabella Rosie Sophia Grace Freya Willow Evie Ella Poppy Charlotte "
-         "Emily Sophie Ruby Alice Florence Harper Sienna Matilda Daisy Zoë Chloe Hannah Jessica Lucy Maria Anna "
-         "Priya Aisha Fatima Mei Yuki Lucía Chiara Ingrid Noah Oliver George Arthur Leo Muhammad Harry Oscar "
-         "Henry Theo Jack Charlie Thomas James William Daniel Samuel Lucas Adam Ryan Raj Arjun Omar Wei José").split()
-LAST = ("Smith Jones Williams Taylor Brown Davies Evans Wilson Thomas Johnson Roberts Robinson Thompson Wright "
-        "Walker White Edwards Hughes Green Hall Lewis Harris Clarke Patel Jackson Wood Turner Martin Cooper Hill "
-        "Ward Morris Moore Clark Lee King Baker Harrison Morgan Allen Scott Phillips Watson Davis Parker Price "
-        "Khan Singh Begum Ali Hussain Chen Wang Nguyen Kim Tanaka García Rossi Müller Kowalski O'Brien Okafor").split()
-DOMAINS = ("gmail.com",) * 5 + ("outlook.com", "hotmail.co.uk", "yahoo.co.uk", "icloud.com", "proton.me")
 
 
 def parse_args(argv):
@@ -100,82 +88,32 @@ def parse_args(argv):
 # --- the data (never timed) ------------------------------------------------------------------------------
 
 
-def this_monday() -> date:
-    today = datetime.now(ZONE).date()
-    return today - timedelta(days=today.weekday())
-
-
 def make_customers(rng: random.Random, shop_id: int) -> list[dict]:
-    rows, used, now = [], set(), datetime.now(UTC)
-    for n in range(CUSTOMERS):
-        first, last = rng.choice(FIRST), rng.choice(LAST)
-        local = f"{first}.{last}".lower().replace("'", "").replace("ë", "e").replace("í", "i").replace("é", "e")
-        shopify_id = None
-        while shopify_id is None or shopify_id in used:
-            shopify_id = 6_400_000_000_000 + rng.randrange(900_000_000_000)
-        used.add(shopify_id)
-        rows.append(dict(shop_id=shop_id, shopify_customer_id=shopify_id, first_name=first, last_name=last,
-                         email=f"{local}{n % 89 or ''}@{rng.choice(DOMAINS)}",
-                         created_at=now - timedelta(minutes=rng.randint(0, 2 * 365 * 24 * 60))))
-    return rows
+    """2,000 named customers, every one with a Shopify id and a plain first.last address."""
+    return admin_shop.make_customers(rng, shop_id, CUSTOMERS, plain_email, years=2)
 
 
-def candidate_sessions(rng: random.Random, monday: date, services: list[tuple[int, int]]) -> list[tuple]:
-    """(staff index, service id, minutes, local start) for one week: every staff member's weekdays filled back to
-    back with the odd 15-minute gap, so no two sessions of one person overlap."""
-    found = []
-    for staff in range(STAFF):
-        for weekday in range(5):
-            day = monday + timedelta(days=weekday)
-            at = datetime(day.year, day.month, day.day, OPEN, tzinfo=ZONE)
-            close = at.replace(hour=CLOSE)
-            while True:
-                service_id, minutes = rng.choices(services, weights=(6, 3, 2))[0]
-                if at + timedelta(minutes=minutes) > close:
-                    break
-                found.append((staff, service_id, minutes, at))
-                at += timedelta(minutes=minutes + rng.choice((0, 0, 0, 0, 15)))
-    return found
+def plain_email(rng: random.Random, first: str, last: str, n: int) -> str:
+    return f"{ascii_name(first)}.{ascii_name(last)}{n % 89 or ''}@{rng.choice(admin_shop.DOMAINS)}"
 
 
 def seed(app, rng: random.Random) -> dict:
     """The shop, staff, services, plans, customers, packages and bookings; returns what the measurement needs."""
     from sqlalchemy import insert, select
 
-    from booking.accounts import booking_settings
-    from booking.api.plan_body import terms_from_body
-    from booking.models import Plan, Resource, Service
-    from booking.records import Booking, Customer, Entitlement, LedgerEntry
-    from shopify_app.models import Shop
+    from booking.records import Customer
 
     database = app.extensions["packbook.db"]
     now = datetime.now(UTC)
-    hours = {day: [[f"{OPEN:02}:00", f"{CLOSE:02}:00"]] for day in ("mon", "tue", "wed", "thu", "fri")}
-    with database.transaction() as session:
-        shop = Shop(domain=SHOP, name="Bench Admin Spa", iana_timezone=ZONE.key, currency_code="GBP",
-                    access_token="bench", installed_at=now)
-        session.add(shop)
-        session.flush()
-        booking_settings(session, shop.id).timezone = ZONE.key
-        services = [Service(shop_id=shop.id, name=name, duration_minutes=minutes, price=Decimal(price),
-                            currency="GBP") for name, minutes, price in SERVICES]
-        session.add_all(services)
-        session.flush()
-        session.add_all([Resource(shop_id=shop.id, name=f"{rng.choice(FIRST)} {chr(65 + n)}.", weekly_hours=hours,
-                                  services=services) for n in range(STAFF)])
-        plans = []
-        for body in ({"title": "10 treatments", "unit": "sessions", "quantity": 10,
-                      "service_ids": [s.id for s in services]},
-                     {"title": "5x massage 60", "unit": "sessions", "quantity": 5, "service_ids": [services[0].id]}):
-            terms = terms_from_body(body)
-            plans.append(Plan(shop_id=shop.id, title=terms.title, terms=terms.to_json()))
-        session.add_all(plans)
-        session.flush()
-        shop_id = shop.id
-        staff_ids = list(session.scalars(select(Resource.id).where(Resource.shop_id == shop_id).order_by(Resource.id)))
-        service_ids = [(s.id, s.duration_minutes) for s in services]
-        plan_info = [(p.id, p.terms, body_quantity, covered) for p, body_quantity, covered in
-                     zip(plans, (10, 5), ({s.id for s in services}, {services[0].id}))]
+    # Staff go by first name and initial, as on the calendar's legend.
+    names = [f"{rng.choice(admin_shop.FIRST)} {chr(65 + n)}." for n in range(STAFF)]
+    shop_id, staff_ids, service_ids = admin_shop.seed_shop(database, names, DAYS)
+    everything, massage = {s for s, _ in service_ids}, {service_ids[0][0]}
+    plans = admin_shop.add_plans(database, shop_id, [
+        {"title": "10 treatments", "unit": "sessions", "quantity": 10, "service_ids": sorted(everything)},
+        {"title": "5x massage 60", "unit": "sessions", "quantity": 5, "service_ids": sorted(massage)}])
+    plan_info = [(plan_id, terms, quantity, covered)
+                 for (plan_id, terms), quantity, covered in zip(plans, (10, 5), (everything, massage))]
 
     customers = make_customers(rng, shop_id)
     with database.transaction() as session:
@@ -188,54 +126,25 @@ def seed(app, rng: random.Random) -> dict:
     monday = this_monday()
     chosen = []
     for week in range(-HISTORY_WEEKS, 1):
-        candidates = candidate_sessions(rng, monday + timedelta(weeks=week), service_ids)
+        candidates = admin_shop.week_sessions(rng, monday + timedelta(weeks=week), service_ids, STAFF, len(DAYS),
+                                              gaps=(0, 0, 0, 0, 15))
         wanted = min(len(candidates), WEEK_BOOKINGS - rng.randint(0, 60) if week else WEEK_BOOKINGS)
         chosen += rng.sample(candidates, wanted)
     chosen.sort(key=lambda c: c[3])
 
     rows, used, packages = [], {}, {}
-    for staff_index, service_id, minutes, local_start in chosen:
+    for slot in chosen:
         customer_id = rng.choices(regulars, weights=weights)[0]
-        starts = local_start.astimezone(UTC)
-        ends = starts + timedelta(minutes=minutes)
-        past = ends < now
-        status = rng.choices(("completed", "no_show", "cancelled") if past else ("confirmed", "cancelled"),
-                             weights=(88, 4, 8) if past else (95, 5))[0]
-        created = min(starts - timedelta(days=rng.randint(1, 30), minutes=rng.randint(0, 600)), now)
-        row = dict(shop_id=shop_id, service_id=service_id, resource_id=staff_ids[staff_index],
-                   customer_id=customer_id, starts_at=starts, ends_at=ends, blocked_start=starts, blocked_end=ends,
-                   exclusive=True, status=status, entitlement_id=None, redeemed_quantity=None,
-                   source=rng.choice(("staff", "paid_checkout")), created_by="staff:1", created_at=created,
-                   updated_at=created,
-                   cancelled_at=min(starts, now) - timedelta(hours=30) if status == "cancelled" else None)
+        row = admin_shop.booking_row(rng, shop_id, staff_ids, slot, customer_id, now, cancelled=5, booked_within=30)
         plan = holders.get(customer_id)
-        if plan and status != "cancelled" and service_id in plan[3]:
+        if plan and row["status"] != "cancelled" and slot[1] in plan[3]:
             count = used.get(customer_id, 0)
             used[customer_id] = count + 1
             key = (customer_id, count // plan[2])  # the next package once one is used up
-            packages.setdefault(key, (plan, starts))
+            packages.setdefault(key, (customer_id, *plan[:3], row["starts_at"]))
             row.update(source="package", redeemed_quantity=Decimal(1), entitlement_id=key)
         rows.append(row)
-
-    with database.transaction() as session:
-        keys = list(packages)
-        granted = session.scalars(insert(Entitlement).returning(Entitlement.id, sort_by_parameter_order=True), [
-            dict(shop_id=shop_id, customer_id=key[0], plan_id=plan[0], terms=plan[1], source="staff",
-                 starts_at=min(at - timedelta(days=7), now), expires_at=at + timedelta(days=365), status="active",
-                 created_at=min(at - timedelta(days=7), now))
-            for key, (plan, at) in packages.items()]).all()
-        package_ids = dict(zip(keys, granted))
-        for row in rows:
-            if row["entitlement_id"] is not None:
-                row["entitlement_id"] = package_ids[row["entitlement_id"]]
-        session.execute(insert(Booking), rows)
-        ledger = [dict(shop_id=shop_id, entitlement_id=package_ids[key], kind="grant", quantity=Decimal(plan[2]),
-                       unit="sessions", actor="staff:1") for key, (plan, _) in packages.items()]
-        ledger += [dict(shop_id=shop_id, entitlement_id=e, kind="redeem", quantity=Decimal(-1), unit="sessions",
-                        service_id=s, booking_id=b, actor="staff:1")
-                   for b, e, s in session.execute(select(Booking.id, Booking.entitlement_id, Booking.service_id)
-                                                  .where(Booking.entitlement_id.is_not(None)).order_by(Booking.id))]
-        session.execute(insert(LedgerEntry), ledger)
+    admin_shop.insert_bookings(database, shop_id, rows, packages)
 
     day = monday + timedelta(days=2)  # the Wednesday
     on_day = [r for r in rows if r["starts_at"].astimezone(ZONE).date() == day]
