@@ -171,6 +171,7 @@ class AdminPage:
 
 def admin_pages(seeded: dict) -> list[AdminPage]:
     return [
+        AdminPage("home", f"/home?shop={SHOP}", "#owed .figure"),
         AdminPage("calendar", f"/calendar?shop={SHOP}&day={seeded['day']}", ".cal-booking"),
         AdminPage("customers", f"/customers?shop={SHOP}", "#results s-table-row"),
         AdminPage("customer", f"/customers/{seeded['customer']}?shop={SHOP}", "#summary .figure"),
@@ -178,6 +179,8 @@ def admin_pages(seeded: dict) -> list[AdminPage]:
         AdminPage("packages", f"/packages?shop={SHOP}", "#plans s-table-row"),
         AdminPage("package-new", f"/packages/new?shop={SHOP}", "s-select[name=resource_id] select option:nth-child(2)"),
         AdminPage("package", f"/packages/{seeded['plan_id']}?shop={SHOP}", "#variants > *"),
+        AdminPage("reports", f"/reports?shop={SHOP}", "#report-table s-table-row"),
+        AdminPage("settings", f"/settings?shop={SHOP}", "#snippet:not(:empty)"),
         AdminPage("activity", f"/activity?shop={SHOP}", "#event-counts s-table-row"),
     ]
 

@@ -113,7 +113,7 @@ def assign_plan(session: Session, shop_id: int, customer: Customer, plan_id: int
         raise NotFound(f"no plan {plan_id} in this shop")
     terms = PlanTerms.from_json(plan.terms)
     entitlement = Entitlement(shop_id=shop_id, customer_id=customer.id, plan_id=plan.id, terms=terms.to_json(),
-                              source="staff", starts_at=now, status="active",
+                              unit=terms.unit, source="staff", starts_at=now, status="active",
                               expires_at=terms.validity.expires_at(now, shop_zone(session, shop_id)))
     session.add(entitlement)
     session.flush()
@@ -178,36 +178,6 @@ def expire_lapsed(session: Session, now: datetime, *, shop_id: int | None = None
     return count
 
 
-def liability(session: Session, shop_id: int, now: datetime) -> list[dict]:
-    """What is still owed, per plan and expiry month: sessions, minutes and money, valued at the price paid."""
-    rows = session.scalars(select(Entitlement).where(Entitlement.shop_id == shop_id,
-                                                     Entitlement.status == "active")).all()
-    zone = shop_zone(session, shop_id)
-    report: dict[tuple, dict] = {}
-    for entitlement in rows:
-        state = entitlement_state(session, entitlement)
-        if state.remaining is None or state.remaining <= 0:
-            continue  # unlimited passes owe no countable quantity
-        # expires_at is the first instant after the last valid day; report the month of that day.
-        last_moment = entitlement.expires_at - timedelta(microseconds=1) if entitlement.expires_at else None
-        month = last_moment.astimezone(zone).strftime("%Y-%m") if last_moment else "never"
-        line = report.setdefault((state.terms.title, state.terms.ledger_unit, month, entitlement.currency), {
-            "plan": state.terms.title, "unit": state.terms.ledger_unit, "expires": month, "packages": 0,
-            "owed": Decimal(0), "value": Decimal(0), "currency": entitlement.currency})
-        line["packages"] += 1
-        line["owed"] += state.remaining
-        line["value"] += _value_of(entitlement, state)
-    return [{**line, "owed": plain(line["owed"]), "value": plain(line["value"])}
-            for line in sorted(report.values(), key=lambda l: (l["expires"], l["plan"]))]
-
-
-def _value_of(entitlement: Entitlement, state) -> Decimal:
-    # What the customer paid for the part still owed: price paid x remaining / granted.
-    if entitlement.price_paid is None or not state.granted:
-        return Decimal(0)
-    return (Decimal(entitlement.price_paid) * state.remaining / state.granted).quantize(Decimal("0.01"))
-
-
 def packages_for(session: Session, shop_id: int, customer: Customer, now: datetime) -> list[dict]:
     """A customer's packages as people read them: what, how much is left, until when."""
     rows = session.scalars(select(Entitlement).where(Entitlement.shop_id == shop_id,
@@ -250,7 +220,8 @@ SETTING_LIMITS = {"slot_interval_minutes": (5, 240), "min_notice_minutes": (0, 6
                   "horizon_days": (1, 730), "cancel_cutoff_hours": (0, 24 * 30),
                   "reschedule_cutoff_hours": (0, 24 * 30), "hold_minutes": (1, 120),
                   "max_units_per_line": (1, 10_000), "reminder_hours": (0, 24 * 7)}
-SETTING_FIELDS = frozenset({"timezone", "grant_on_create", "manager_user_ids", *SETTING_LIMITS})
+SETTING_FIELDS = frozenset({"timezone", "grant_on_create", "manager_user_ids", "mail_from_name", "reply_to",
+                            "languages", *SETTING_LIMITS})
 MAX_MANAGERS = 50
 
 

@@ -1,6 +1,7 @@
 """Reading the activity log: a package's history, and the shop's attention list (what a merchant must look at:
 credit refunded after it was used, a membership whose billing failed, a booking stranded outside its resource's
-hours, a paid order line that could not be granted) until someone marks each item handled."""
+hours, a paid order line that could not be granted) until someone marks each item handled; and the whole log,
+filtered and paged, for the admin's Activity and health page."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -14,6 +15,10 @@ from booking.records import ActivityLog, Booking, Customer, Entitlement, Order
 
 MAX_LISTED = 200
 MAX_NOTE = 2000
+PAGE = 50
+# Every action the use cases write to the log (the admin's "What" filter offers these).
+KINDS = ("assign", "adjust", "revoke", "refund", "undo_redemption", "billing_failed", "line_not_granted",
+         "paid_hold_not_booked", "booking_stranded")
 
 
 @dataclass(frozen=True)
@@ -57,6 +62,37 @@ def resolve(session: Session, shop_id: int, item_id: int, *, note, actor: str, n
     row.resolved_at, row.resolved_by, row.resolution_note = now, actor, (note or "").strip() or None
     session.flush()
     return found[0]
+
+
+@dataclass(frozen=True)
+class LogFilter:
+    """Which rows of the log to read; each given filter narrows it."""
+
+    customer_id: int | None = None  # Shopify's customer id
+    entitlement_id: int | None = None  # a package, or a booking it paid for
+    actor: str | None = None  # "staff" (everyone on staff), or one exactly ("staff:42", "system:refund")
+    kind: str | None = None  # one of KINDS
+
+
+def log_page(session: Session, shop_id: int, filters: LogFilter, *, before: int | None = None,
+             size: int = PAGE) -> tuple[list[Item], int | None]:
+    """A page of the shop's activity log, newest first, and the id to read the next (older) page before."""
+    if filters.kind is not None and filters.kind not in KINDS:
+        raise ValidationFailed(f"kind must be one of {', '.join(KINDS)}", field="kind")
+    query = _items(shop_id)
+    if filters.customer_id is not None:
+        query = query.where(Customer.shopify_customer_id == filters.customer_id)
+    if filters.entitlement_id is not None:
+        query = query.where(Entitlement.id == filters.entitlement_id)
+    if filters.actor:
+        query = query.where(or_(ActivityLog.actor == filters.actor,
+                                ActivityLog.actor.startswith(filters.actor + ":", autoescape=True)))
+    if filters.kind is not None:
+        query = query.where(ActivityLog.action == filters.kind)
+    if before is not None:
+        query = query.where(ActivityLog.id < before)
+    items = _read(session, query.order_by(ActivityLog.id.desc()).limit(size + 1))
+    return items[:size], (items[size - 1].row.id if len(items) > size else None)
 
 
 SUBJECTS = ("entitlement", "booking", "order")

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 import mail
 from booking.accounts import booking_settings, describe_package
-from booking import self_service
+from booking import self_service, setup
 from booking.calendar_files import booking_calendar
 from booking.records import Booking, Entitlement, OutgoingEmail
 from booking.rules.links import DEFAULT_MAX_AGE, CustomerLink, sign_customer_link
@@ -42,6 +42,8 @@ def send_email(email_id: int) -> str:
             message = build(session, row)
             mail.send(message, name=f"{row.kind}-{row.id}")
             row.status, row.sent_at, row.attempts, row.last_error = "sent", utcnow(), row.attempts + 1, None
+            if row.kind == setup.TEST_EMAIL:
+                setup.note_test_email_sent(session, row.shop_id, row.sent_at)
             return "sent"
     except Exception as exc:
         with database.transaction() as session:
@@ -70,20 +72,30 @@ def send_pending(limit: int = 50) -> int:
 
 
 def build(session, row: OutgoingEmail) -> EmailMessage:
-    """The message for `row`, in its language: plain text and HTML (and a calendar file for bookings)."""
-    shop = session.get(Shop, row.shop_id)
-    with force_locale(row.locale):
-        if row.kind == "sign_in":
-            return _sign_in(shop, row)
-        if row.kind == "expiring_soon":
-            return _expiring_soon(session, shop, row)
-        return _booking_message(session, shop, row)
+    """The message for `row`, in its language (if the shop still offers it): plain text and HTML (and a calendar
+    file for bookings), from the shop's sender name, replies going where the shop asked."""
+    shop, settings = session.get(Shop, row.shop_id), booking_settings(session, row.shop_id)
+    with force_locale(setup.pick_language([row.locale], setup.offered_languages(settings))):
+        message = _compose(session, shop, row)
+    message["From"] = setup.sender(settings, current_app.config["PACKBOOK"].mail_from)
+    if settings.reply_to:
+        message["Reply-To"] = settings.reply_to
+    return message
+
+
+def _compose(session, shop: Shop, row: OutgoingEmail) -> EmailMessage:
+    if row.kind == "sign_in":
+        return _sign_in(shop, row)
+    if row.kind == "expiring_soon":
+        return _expiring_soon(session, shop, row)
+    if row.kind == setup.TEST_EMAIL:
+        return _test_message(session, shop, row)
+    return _booking_message(session, shop, row)
 
 
 def _envelope(row: OutgoingEmail, subject: str, text: str, html: str) -> EmailMessage:
     message = EmailMessage()
     message["Subject"], message["To"] = subject, formataddr(("", row.recipient))
-    message["From"] = current_app.config["PACKBOOK"].mail_from
     message["Message-ID"] = make_msgid(domain="packbook")
     message.set_content(text)
     message.add_alternative(html, subtype="html")
@@ -115,6 +127,16 @@ def _expiring_soon(session, shop: Shop, row: OutgoingEmail) -> EmailMessage:
     subject = _("%(package)s expires soon", package=package["title"])
     return _envelope(row, subject, render_template("emails/expiring_soon.txt", **context),
                      render_template("emails/expiring_soon.html", **context))
+
+
+def _test_message(session, shop: Shop, row: OutgoingEmail) -> EmailMessage:
+    # For the merchant, in English like the admin; it shows the sender and languages customers get.
+    settings = booking_settings(session, shop.id)
+    context = {"shop": shop, "sender": setup.sender(settings, current_app.config["PACKBOOK"].mail_from),
+               "reply_to": settings.reply_to, "languages": setup.offered_languages(settings),
+               "choices": {choice["code"]: choice["name"] for choice in setup.language_choices()}}
+    return _envelope(row, f"Test email from Packbook for {shop.name or shop.domain}",
+                     render_template("emails/test.txt", **context), render_template("emails/test.html", **context))
 
 
 def _booking_message(session, shop: Shop, row: OutgoingEmail) -> EmailMessage:

@@ -84,7 +84,7 @@ def grant_period(session: Session, membership: Membership, period_start: datetim
     terms = replace(PlanTerms.from_json(plan.terms), validity=Validity("never"))  # the period bounds it
     period_end = _period_after(session, membership, period_start)
     entitlement = Entitlement(shop_id=membership.shop_id, customer_id=membership.customer_id, plan_id=plan.id,
-                              terms=terms.to_json(), source="membership", membership_id=membership.id,
+                              terms=terms.to_json(), unit=terms.unit, source="membership", membership_id=membership.id,
                               starts_at=period_start, expires_at=period_end, status="active")
     try:
         with session.begin_nested():

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from booking.accounts import entitlement_state
+from booking.setup import shop_languages
 from booking.models import BookingSettings
 
 from booking.records import Booking, Customer, Entitlement, OutgoingEmail
@@ -52,24 +53,27 @@ def sign_in_link(session: Session, shop_id: int, customer: Customer, locale: str
 EXPIRING_SOON = timedelta(days=7)
 
 
-def ask_due(session: Session, now: datetime) -> int:
-    """Ask for every reminder and expiry warning that is due now, in every shop; returns how many are new.
+def ask_due(session: Session, now: datetime, *, shop_id: int | None = None) -> int:
+    """Ask for every reminder and expiry warning that is due now, in every shop (or only `shop_id`'s); returns
+    how many are new.
 
     Reminders: confirmed sessions starting within the shop's reminder_hours. Expiry warnings: active packages
     with credit left that lapse within seven days. Each is asked once (its key), so running this every minute
     sends each message once."""
     asked = 0
+    bookings_in, packages_in = ((), ()) if shop_id is None else \
+        ((Booking.shop_id == shop_id,), (Entitlement.shop_id == shop_id,))
     due = session.execute(select(Booking, Customer, BookingSettings.reminder_hours).join(
         Customer, Customer.id == Booking.customer_id).join(BookingSettings, BookingSettings.shop_id == Booking.shop_id)
         .where(Booking.status == "confirmed", Booking.starts_at > now, BookingSettings.reminder_hours > 0,
-               Booking.starts_at <= now + timedelta(hours=24 * 7))).all()
+               Booking.starts_at <= now + timedelta(hours=24 * 7), *bookings_in)).all()
     for booking, customer, hours in due:
         if booking.starts_at <= now + timedelta(hours=hours):
             asked += ask(session, booking.shop_id, "booking_reminder", f"booking:{booking.id}", customer,
                          _language_of(session, customer), {"booking_ids": [booking.id]}) is not None
     lapsing = session.execute(select(Entitlement, Customer).join(Customer, Customer.id == Entitlement.customer_id)
                               .where(Entitlement.status == "active", Entitlement.expires_at > now,
-                                     Entitlement.expires_at <= now + EXPIRING_SOON)).all()
+                                     Entitlement.expires_at <= now + EXPIRING_SOON, *packages_in)).all()
     for entitlement, customer in lapsing:
         left = entitlement_state(session, entitlement).remaining
         if left is None or left > 0:
@@ -79,10 +83,10 @@ def ask_due(session: Session, now: datetime) -> int:
 
 
 def _language_of(session: Session, customer: Customer) -> str:
-    """The language the customer last used with us (their last email's), else English."""
+    """The language the customer last used with us (their last email's), else the shop's default."""
     return session.scalar(select(OutgoingEmail.locale).where(
         OutgoingEmail.shop_id == customer.shop_id, OutgoingEmail.recipient == customer.email)
-        .order_by(OutgoingEmail.id.desc()).limit(1)) or "en"
+        .order_by(OutgoingEmail.id.desc()).limit(1)) or shop_languages(session, shop_id=customer.shop_id)[0]
 
 
 def _changes(session: Session, booking: Booking) -> int:

@@ -10,49 +10,38 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from booking.accounts import booking_settings, plain, shop_zone
 from booking.customers import display_name
 from booking.models import Plan, PlanVariant, Resource, Service
 from booking.records import Customer, Entitlement
+from booking.reports import live, liability
 from booking.rules.availability import local_midnight
 from shopify_app.models import Shop
 
 EXPIRING_LISTED = 20
 
 
-def _live(now: datetime):
-    """Active packages still valid now (the expiry job may not have marked a lapsed one yet)."""
-    return (Entitlement.status == "active") & or_(Entitlement.expires_at.is_(None), Entitlement.expires_at > now)
-
-
 def owed(session: Session, shop_id: int, now: datetime) -> dict:
-    """Sessions, minutes and money still owed by live packages, and what they are worth at the price paid (price
-    paid × left ÷ granted, per package, as the liability report values them)."""
-    value = case((Entitlement.granted > 0, Entitlement.price_paid * Entitlement.balance / Entitlement.granted),
-                 else_=0)
-    rows = session.execute(
-        select(Entitlement.unit, Entitlement.currency, func.sum(Entitlement.balance), func.sum(value))
-        .where(Entitlement.shop_id == shop_id, _live(now), Entitlement.unit != "unlimited", Entitlement.balance > 0)
-        .group_by(Entitlement.unit, Entitlement.currency)).all()
+    """Sessions, minutes and money still owed by live packages, and their worth at the price paid: the liability
+    report's lines added up, so the home page and the report can never disagree."""
     shop_currency = session.get(Shop, shop_id).currency_code
     totals = {"sessions": Decimal(0), "minutes": Decimal(0)}
     money: dict[str | None, Decimal] = defaultdict(Decimal)
     worth: dict[str | None, Decimal] = defaultdict(Decimal)
-    for unit, currency, left, valued in rows:
-        currency = currency or shop_currency
-        if unit == "money":
-            money[currency] += Decimal(left)
-        elif unit in totals:
-            totals[unit] += Decimal(left)
-        if valued:
-            worth[currency] += Decimal(valued)
+    for line in liability(session, shop_id, shop_zone(session, shop_id), now):
+        currency = line["currency"] or shop_currency
+        if line["unit"] == "money":
+            money[currency] += Decimal(line["owed"])
+        else:
+            totals[line["unit"]] += Decimal(line["owed"])
+        if Decimal(line["value"]):
+            worth[currency] += Decimal(line["value"])
     return {"sessions": plain(totals["sessions"]), "minutes": plain(totals["minutes"]),
             "money": [{"amount": f"{v:.2f}", "currency": c} for c, v in sorted(money.items(), key=_by_currency)],
-            "value": [{"amount": f"{v.quantize(Decimal('0.01'))}", "currency": c}
-                      for c, v in sorted(worth.items(), key=_by_currency)]}
+            "value": [{"amount": f"{v:.2f}", "currency": c} for c, v in sorted(worth.items(), key=_by_currency)]}
 
 
 def _by_currency(item) -> str:
@@ -69,7 +58,7 @@ def month_end(now: datetime, zone) -> datetime:
 def expiring_this_month(session: Session, shop_id: int, now: datetime) -> dict:
     """Live packages with something left (or unlimited) whose last day falls in this calendar month."""
     zone = shop_zone(session, shop_id)
-    soon = (Entitlement.shop_id == shop_id) & _live(now) & (Entitlement.expires_at <= month_end(now, zone)) \
+    soon = (Entitlement.shop_id == shop_id) & live(now) & (Entitlement.expires_at <= month_end(now, zone)) \
         & or_(Entitlement.balance > 0, Entitlement.unit == "unlimited")
     count = session.scalar(select(func.count()).select_from(Entitlement).where(soon)) or 0
     rows = session.execute(select(Entitlement, Customer).join(Customer, Customer.id == Entitlement.customer_id)

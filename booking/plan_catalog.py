@@ -12,14 +12,15 @@ from zoneinfo import ZoneInfo
 
 from decimal import Decimal
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
 from booking.accounts import plain
 from booking.catalog import live_row, live_rows, shop_services
 from booking.errors import ValidationFailed
 from booking.models import Plan, Resource
-from booking.records import Entitlement, LedgerEntry
+from booking.records import Entitlement
+from booking.reports import live
 from booking.rules.plans import PlanTerms
 from shopify_app.models import Shop
 
@@ -129,20 +130,17 @@ def _list(ids: tuple[int, ...] | None) -> list[int] | None:
 
 
 def plan_figures(session: Session, shop_id: int, now: datetime) -> dict[int, dict]:
-    """Per plan: packages sold (granted at all), active now, and what they still owe in the plan's unit; two
-    grouped queries, whatever the number of packages."""
-    live = (Entitlement.status == "active") & or_(Entitlement.expires_at.is_(None), Entitlement.expires_at > now)
+    """Per plan: packages sold (granted at all), active now, and what they still owe in the plan's unit; one
+    grouped query over the packages' running sums, whatever the number of packages or ledger entries."""
+    live_now = live(now)
+    owing = case((and_(live_now, Entitlement.unit != "unlimited"), Entitlement.balance), else_=0)
     figures: dict[int, dict] = {}
-    for plan_id, sold, active in session.execute(
-            select(Entitlement.plan_id, func.count(), func.sum(case((live, 1), else_=0)))
+    for plan_id, unit, sold, active, owed in session.execute(
+            select(Entitlement.plan_id, func.max(Entitlement.unit), func.count(),
+                   func.sum(case((live_now, 1), else_=0)), func.sum(owing))
             .where(Entitlement.shop_id == shop_id, Entitlement.plan_id.is_not(None))
             .group_by(Entitlement.plan_id)):
-        figures[plan_id] = {"sold": sold, "active": int(active or 0), "owed": "0", "unit": None}
-    for plan_id, unit, owed in session.execute(
-            select(Entitlement.plan_id, LedgerEntry.unit, func.sum(LedgerEntry.quantity))
-            .join(LedgerEntry, LedgerEntry.entitlement_id == Entitlement.id)
-            .where(Entitlement.shop_id == shop_id, Entitlement.plan_id.is_not(None), live)
-            .group_by(Entitlement.plan_id, LedgerEntry.unit)):
-        if plan_id in figures and owed:
-            figures[plan_id].update(owed=plain(Decimal(owed)), unit=unit)
+        owes = unit != "unlimited" and bool(owed)
+        figures[plan_id] = {"sold": sold, "active": int(active or 0), "owed": plain(Decimal(owed)) if owes else "0",
+                            "unit": unit if owes else None}
     return figures

@@ -191,15 +191,15 @@ def _grant_line(session, shop_id, customer, line, variant, facts, now, zone) -> 
     units = line.quantity * variant.units_per_item
     if units <= 0:
         return 0
-    unit = dict(shop_id=shop_id, customer_id=customer.id, plan_id=variant.plan_id, terms=terms.to_json(),
-                source="order", order_id=facts.order_id, line_item_id=line.line_item_id,
-                price_paid=(line.paid_per_item / variant.units_per_item).quantize(Decimal("0.01")),
-                currency=facts.currency, starts_at=now, expires_at=terms.validity.expires_at(now, zone),
-                status="active")
+    row = dict(shop_id=shop_id, customer_id=customer.id, plan_id=variant.plan_id, terms=terms.to_json(),
+               unit=terms.unit, source="order", order_id=facts.order_id, line_item_id=line.line_item_id,
+               price_paid=(line.paid_per_item / variant.units_per_item).quantize(Decimal("0.01")),
+               currency=facts.currency, starts_at=now, expires_at=terms.validity.expires_at(now, zone),
+               status="active")
     # Every unit in one statement. Units a repeat, an earlier partial grant or a concurrent delivery
     # already holds are skipped by the unique key; only the new ones come back to be credited.
     granted = session.scalars(insert_skipping_duplicates(session, Entitlement, ENTITLEMENT_UNIT_KEY),
-                              [{**unit, "unit_index": index} for index in range(units)]).all()
+                              [{**row, "unit_index": index} for index in range(units)]).all()
     for entitlement in sorted(granted, key=lambda e: e.unit_index):
         for entry in grant_entries(terms, at=now):
             write_entry(session, entitlement, entry, "system:order")

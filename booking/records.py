@@ -6,7 +6,6 @@ from decimal import Decimal
 
 from sqlalchemy import (BigInteger, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, Numeric, String,
                         Text, UniqueConstraint)
-from sqlalchemy import event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db import Base, BigId, JSONType, UTCDateTime, utcnow
@@ -68,7 +67,7 @@ class Entitlement(Base):
     # Running sums of the ledger, kept by accounts.write_entry (the one way entries are written): what is left
     # and what was granted. Reports over a shop's 100,000 packages add these up instead of replaying a million
     # entries; the ledger stays the truth (tests check the two agree).
-    unit: Mapped[str | None] = mapped_column(String(10))  # the terms' unit, set on insert (sessions ... unlimited)
+    unit: Mapped[str | None] = mapped_column(String(10))  # the terms' unit (sessions ... unlimited), for reports
     balance: Mapped[Decimal] = mapped_column(Numeric(14, 2), default=Decimal(0), server_default="0")
     granted: Mapped[Decimal] = mapped_column(Numeric(14, 2), default=Decimal(0), server_default="0")
 
@@ -275,8 +274,3 @@ class OutgoingEmail(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-
-@event.listens_for(Entitlement, "before_insert")
-def _unit_from_terms(_mapper, _connection, entitlement: Entitlement) -> None:
-    # Reports group packages by unit; it is frozen with the terms, so it is copied once, here.
-    entitlement.unit = (entitlement.terms or {}).get("unit")

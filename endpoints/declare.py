@@ -39,15 +39,18 @@ class Declaration:
     path: type[BaseModel] | None
     errors: tuple[str, ...]
     public: bool
+    media: str = "application/json"  # the answer's content type
 
 
 def declare(tag: str, *, answer=None, status: int = 200, says: str = "OK", body: type[BaseModel] | None = None,
             body_required: bool = True, query: type[BaseModel] | None = None, path: type[BaseModel] | None = None,
-            errors: tuple[str, ...] = (), public: bool = False, description: str | None = None):
-    """Declare a route; see the module docstring. `errors` names the error answers it may give."""
+            errors: tuple[str, ...] = (), public: bool = False, description: str | None = None,
+            media: str = "application/json"):
+    """Declare a route; see the module docstring. `errors` names the error answers it may give; `media` is the
+    answer's content type (a CSV download says text/csv)."""
     def decorate(view):
         declaration = Declaration(tag, (view.__doc__ or "").strip().splitlines()[0].strip(), description, answer,
-                                  status, says, body, body_required, query, path, tuple(errors), public)
+                                  status, says, body, body_required, query, path, tuple(errors), public, media)
 
         @functools.wraps(view)
         def checked(*args, **kwargs):

@@ -88,7 +88,7 @@ def _answer(declared: Declaration) -> dict:
         schema = answer
     else:
         schema = _ref(answer)
-    return {"description": declared.says, "content": {"application/json": {"schema": schema}}}
+    return {"description": declared.says, "content": {declared.media: {"schema": schema}}}
 
 
 def _parameters(rule: str, declared: Declaration) -> list[dict]:

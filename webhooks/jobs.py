@@ -150,33 +150,39 @@ def periodic_sweep() -> None:
         log.info("scheduled reconciliation for %d shops", schedule_reconciliation())
 
 
-def release_lapsed_holds(now: datetime | None = None) -> int:
-    """Checkout holds whose time ran out become expired, everywhere (bookings also release them as they go)."""
+def release_lapsed_holds(now: datetime | None = None, *, shop_id: int | None = None) -> int:
+    """Checkout holds whose time ran out become expired, everywhere or in one shop (bookings also release them
+    as they go)."""
     from booking.bookings import release_lapsed_holds as release
+    from booking.models import Resource
 
     with get_db().transaction() as session:
-        return release(session, now or utcnow())
+        resource_ids = None if shop_id is None else session.scalars(
+            select(Resource.id).where(Resource.shop_id == shop_id)).all()
+        return release(session, now or utcnow(), resource_ids=resource_ids)
 
 
-def ask_due_emails(now: datetime | None = None) -> int:
-    """Reminders and expiry warnings that are due; the dispatcher then sends them like any other email."""
+def ask_due_emails(now: datetime | None = None, *, shop_id: int | None = None) -> int:
+    """Reminders and expiry warnings that are due (everywhere or in one shop); the dispatcher then sends them
+    like any other email."""
     from booking.notifications import ask_due
 
     with get_db().transaction() as session:
-        count = ask_due(session, now or utcnow())
+        count = ask_due(session, now or utcnow(), shop_id=shop_id)
     if count:
         log.info("asked for %d reminder and expiry emails", count)
     return count
 
 
-def expire_packages(now: datetime | None = None) -> int:
-    """Write `expire` entries for what is left on lapsed packages, and grant tag memberships' new periods."""
+def expire_packages(now: datetime | None = None, *, shop_id: int | None = None) -> int:
+    """Write `expire` entries for what is left on lapsed packages, and grant tag memberships' new periods
+    (everywhere or in one shop)."""
     from booking.accounts import expire_lapsed
     from booking.memberships import grant_due_periods
 
     with get_db().transaction() as session:
-        count = expire_lapsed(session, now or utcnow())
-        grant_due_periods(session, now or utcnow())
+        count = expire_lapsed(session, now or utcnow(), shop_id=shop_id)
+        grant_due_periods(session, now or utcnow(), shop_id=shop_id)
     if count:
         log.info("expired %d lapsed packages", count)
     return count

@@ -1,4 +1,4 @@
-"""Webhook deliveries as received, and the customer-privacy requests they carry."""
+"""Webhook deliveries as received, the customer-privacy requests they carry, and reconciliations run on demand."""
 from __future__ import annotations
 
 import enum
@@ -62,3 +62,23 @@ class PrivacyRequest(Base):
     export: Mapped[dict | None] = mapped_column(JSONType)
     summary: Mapped[dict] = mapped_column(JSONType, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ReconcileRun(Base):
+    """A reconciliation a merchant started from the admin, and how far it has got (the page polls it)."""
+
+    __tablename__ = "reconcile_runs"
+    __table_args__ = (Index("ix_reconcile_runs_shop_id_created_at", "shop_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    state: Mapped[str] = mapped_column(String(10), default="queued")  # queued | running | done | failed
+    since: Mapped[datetime] = mapped_column(UTCDateTime)
+    done: Mapped[int] = mapped_column(Integer, default=0)  # orders applied so far
+    total: Mapped[int | None] = mapped_column(Integer)  # orders Shopify counted, once it has answered
+    summary: Mapped[dict | None] = mapped_column(JSONType)
+    error: Mapped[str | None] = mapped_column(Text)
+    requested_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

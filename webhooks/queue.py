@@ -5,6 +5,7 @@ import importlib
 import logging
 import time
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Callable
 
 from flask import Flask, current_app
@@ -31,6 +32,25 @@ HEARTBEAT_EVERY = 1.0               # seconds; see AppWorker.heartbeat
 
 class QueueUnavailable(Exception):
     """Redis could not take the job; the caller keeps its own record and retries later."""
+
+
+@dataclass(frozen=True)
+class FailedJob:
+    """A job rq gave up on: its id (which names what it was for), function, when, and its error's type only
+    (an exception's text can quote a payload or a customer)."""
+
+    id: str
+    function: str
+    failed_at: datetime | None
+    error: str | None
+
+
+def _error_type(traceback_text: str | None) -> str | None:
+    # A traceback's last line is "module.ErrorType: message"; keep the type's own name.
+    lines = [line for line in (traceback_text or "").splitlines() if line.strip()]
+    if not lines:
+        return None
+    return lines[-1].split(":", 1)[0].strip().rpartition(".")[2][:200] or None
 
 
 @dataclass
@@ -114,6 +134,40 @@ class JobQueue:
                 Job.fetch(job_id, connection=self.redis, serializer=JSONSerializer).delete()
             except NoSuchJobError:
                 pass
+
+    def failed_jobs(self, limit: int = 200) -> list[FailedJob]:
+        """Jobs whose retries are spent, from both queues' failed registries, newest first; none inline.
+        Raises QueueUnavailable when Redis does not answer."""
+        if self.inline:
+            return []
+        try:
+            found = []
+            for name in (self.name, self.low_name):
+                ids = self.rq_queue(name).failed_job_registry.get_job_ids(0, limit - 1, desc=True)
+                for job in Job.fetch_many(ids, connection=self.redis, serializer=JSONSerializer):
+                    if job is not None:
+                        result = job.latest_result()
+                        ended = job.ended_at
+                        ended = ended.replace(tzinfo=timezone.utc) if ended and ended.tzinfo is None else ended
+                        found.append(FailedJob(job.id, job.func_name, ended,
+                                               _error_type(result.exc_string if result else None)))
+        except RedisError as exc:
+            raise QueueUnavailable(str(exc)) from exc
+        epoch = datetime.min.replace(tzinfo=timezone.utc)
+        return sorted(found, key=lambda job: job.failed_at or epoch, reverse=True)[:limit]
+
+    def requeue_failed(self, job_id: str) -> bool:
+        """Put a failed job back on its queue as it was (same function, same arguments); False if no queue's
+        failed registry holds it."""
+        try:
+            for name in (self.name, self.low_name):
+                registry = self.rq_queue(name).failed_job_registry
+                if job_id in registry:
+                    registry.requeue(job_id)
+                    return True
+        except RedisError as exc:
+            raise QueueUnavailable(str(exc)) from exc
+        return False
 
     ALIVE_SECONDS = 10
 

@@ -61,4 +61,4 @@ def money(amount: Decimal | None) -> str | None:
 
 # The route modules register on `bp`, so they are imported last.
 from booking.api import (accounts, activity, bookings, customers, openapi, overview, plans, prepaid, redemptions,  # noqa: E402,F401
-                         resources, selling_plans, services, settings, variants)
+                         reports, resources, selling_plans, services, settings, variants)

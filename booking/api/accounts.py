@@ -1,4 +1,4 @@
-"""/api/customers/{id}/entitlements, /api/entitlements/{id}/..., /api/reports/liability: customers' packages."""
+"""/api/customers/{id}/entitlements and /api/entitlements/{id}/...: customers' packages."""
 from __future__ import annotations
 
 
@@ -95,21 +95,6 @@ class LedgerEntryOut(Answer):
 class Ledger(Answer):
     entitlement: EntitlementOut
     entries: list[LedgerEntryOut]
-
-
-class LiabilityRow(Answer):
-    plan: str
-    unit: str
-    expires: str = Field(description='Month (shop time) as YYYY-MM, or "never"')
-    packages: int
-    owed: str
-    value: str
-    currency: str | None
-
-
-class Liability(Answer):
-    timezone: str
-    rows: list[LiabilityRow]
 
 
 def ledger_entry_json(row: LedgerEntry) -> dict:
@@ -214,13 +199,3 @@ def revoke_entitlement(entitlement_id: int, body: Revocation):
     body = _present(session, entitlement)
     session.commit()
     return jsonify(body)
-
-
-@bp.get("/reports/liability")
-@shop_required
-@declare("reports", answer=Liability, says="The report")
-def liability_report():
-    """What the shop still owes in sessions, minutes and money, per plan, unit and expiry month."""
-    session = db.session()
-    return jsonify(timezone=accounts.shop_zone(session, g.shop.id).key,
-                   rows=accounts.liability(session, g.shop.id, utc_now()))

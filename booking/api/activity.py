@@ -1,7 +1,9 @@
-"""/api/attention and /api/entitlements/{id}/activity: what merchants must look at, and each package's history."""
+"""/api/attention, /api/entitlements/{id}/activity and /api/activity: what merchants must look at, each package's
+history, and the whole log, filtered and paged."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from flask import g, jsonify
 from pydantic import Field
@@ -11,13 +13,22 @@ from booking import activity
 from booking.api import bp, staff_actor, utc_now
 from booking.api.accounts import shop_entitlement
 from endpoints import declare
-from endpoints.fields import QueryFlag, text
+from endpoints.fields import Id, QueryFlag, text
 from endpoints.models import Answer, Body
 from shopify_app.auth import shop_required
 
 
 class AttentionQuery(Body):
     include_resolved: QueryFlag = Field(False, description="true: handled items too")
+
+
+class LogQuery(Body):
+    customer_id: Id | None = Field(None, description="Only rows about this customer (Shopify customer id)")
+    entitlement_id: Id | None = Field(None, description="Only rows about this package (or bookings it paid for)")
+    actor: text(100) | None = Field(None, description='Who: "staff", "system" or "customer" for everyone of that '
+                                                       'kind, or one exactly, e.g. "staff:42" or "system:refund"')
+    kind: Literal[activity.KINDS] | None = Field(None, description="What happened")
+    before: Id | None = Field(None, description="The `next` of the page before: rows older than it")
 
 
 class Resolution(Body):
@@ -75,6 +86,12 @@ class ActivityList(Answer):
     items: list[ActivityItem]
 
 
+class ActivityPage(Answer):
+    items: list[ActivityItem]
+    next: int | None = Field(description="Pass as `before` for the next, older page; null on the last page")
+    kinds: list[str] = Field(description="Every `kind` the log can hold, for a filter")
+
+
 def item_json(item: activity.Item) -> dict:
     row, customer = item.row, item.customer
     return {
@@ -124,3 +141,14 @@ def entitlement_activity(entitlement_id: int):
     session = db.session()
     entitlement = shop_entitlement(session, entitlement_id)
     return jsonify(items=[item_json(i) for i in activity.package_activity(session, g.shop.id, entitlement.id)])
+
+
+@bp.get("/activity")
+@shop_required
+@declare("packages", query=LogQuery, answer=ActivityPage, says="A page of the log, newest first (50 a page)")
+def activity_log(query: LogQuery):
+    """The shop's activity log, newest first, filtered by customer, package, actor and kind, 50 a page."""
+    filters = activity.LogFilter(customer_id=query.customer_id, entitlement_id=query.entitlement_id,
+                                 actor=query.actor, kind=query.kind)
+    items, older = activity.log_page(db.session(), g.shop.id, filters, before=query.before)
+    return jsonify(items=[item_json(item) for item in items], next=older, kinds=list(activity.KINDS))

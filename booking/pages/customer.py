@@ -21,7 +21,7 @@ from flask_babel import ngettext
 from sqlalchemy import select
 
 import db
-from booking import self_service
+from booking import self_service, setup
 from booking.accounts import booking_settings, packages_for, plain
 from booking.customers import customer_for
 from booking.pages import proxy, sessions
@@ -68,6 +68,7 @@ def from_order_email():
         return _ask_shopify_for_the_order(shop, int(order_id), confirmation)
     if not hmac.compare_digest((order.confirmation_number or "").encode(), confirmation.encode()):
         return invalid_link()
+    _note_link_opened(shop)
     if order.customer_id is None:
         return render_template("booking/preparing.html", shop=shop), 200
     return sessions.start(make_response(redirect(url_for("booking.home"), 303)), shop.id, order.customer_id)
@@ -82,12 +83,20 @@ def _ask_shopify_for_the_order(shop: Shop, order_id: int, confirmation: str):
         return render_template("booking/preparing.html", shop=shop), 200
     if not found or not hmac.compare_digest((found.get("confirmation") or "").encode(), confirmation.encode()):
         return invalid_link()
+    _note_link_opened(shop)
     if not (found.get("customer_id") or found.get("email")):
         return render_template("booking/preparing.html", shop=shop), 200
     session = db.session()
     customer = customer_for(session, shop.id, found.get("customer_id"), found.get("email"))
     session.commit()
     return sessions.start(make_response(redirect(url_for("booking.home", waiting=1), 303)), shop.id, customer.id)
+
+
+def _note_link_opened(shop: Shop) -> None:
+    """A valid order link was opened: the snippet is in the shop's order confirmation (the setup checklist)."""
+    session = db.session()
+    setup.note_order_link_opened(session, shop.id, utcnow())
+    session.commit()
 
 
 def shopify_order(shop: Shop, order_id: int) -> dict | None:

@@ -1,5 +1,6 @@
 """Which language a customer page or email speaks: the locale Shopify passes (the app proxy's `locale`), else the
-browser's Accept-Language, else English. English and Simplified Chinese ship (booking/pages/translations)."""
+browser's Accept-Language, among the languages the shop offers (its settings), else the shop's default, else
+English. English and Simplified Chinese ship (booking/pages/translations)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -8,8 +9,12 @@ from babel import Locale, UnknownLocaleError
 from flask import Flask, request
 from flask_babel import Babel
 
+import db
+from booking import setup
+from booking.pages import sessions
+
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
-SUPPORTED = ("en", "zh_Hans_CN")  # Babel names Simplified Chinese (China) zh_Hans_CN
+SUPPORTED = setup.LANGUAGES  # Babel names Simplified Chinese (China) zh_Hans_CN
 
 
 def supported(tag: str | None) -> str | None:
@@ -27,14 +32,23 @@ def supported(tag: str | None) -> str | None:
 
 
 def select_locale() -> str:
-    asked = supported(request.args.get("locale")) if request else None
-    if asked:
-        return asked
-    for tag, _quality in (request.accept_languages if request else []):
-        found = supported(tag)
-        if found:
-            return found
-    return "en"
+    if not request:
+        return "en"
+    asked = [supported(request.args.get("locale"))]
+    asked += [supported(tag) for tag, _quality in request.accept_languages]
+    return setup.pick_language(asked, _offered())
+
+
+def _offered() -> list[str]:
+    """The languages of the shop whose customer page this is: the customer's session names it, else the link's
+    or the app proxy's `shop` (choosing a language by an unverified name shows nothing of the shop)."""
+    if request.blueprint != "booking":
+        return list(SUPPORTED)
+    found = sessions.current()
+    if found is not None:
+        return setup.shop_languages(db.session(), shop_id=found.shop_id)
+    domain = request.args.get("shop", "")
+    return setup.shop_languages(db.session(), domain=domain) if domain else list(SUPPORTED)
 
 
 def init_app(app: Flask) -> None:

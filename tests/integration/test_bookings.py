@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
 
-from booking import accounts, bookings
+from booking import accounts, bookings, reports
 from booking.errors import (CutoffPassed, InsufficientCredit, InvalidTransition, OutsidePackageWindow,
                             SlotUnavailable, ValidationFailed)
 from booking.records import ActivityLog, LedgerEntry
@@ -183,9 +184,9 @@ def test_liability_counts_what_is_still_owed_per_plan_and_expiry_month(db_sessio
     package = give_package(db_session, spa)
     package.price_paid, package.currency = Decimal("250.00"), "GBP"
     book(db_session, spa, at(2, 10))
-    [line] = accounts.liability(db_session, spa.shop.id, NOW)
+    [line] = reports.liability(db_session, spa.shop.id, ZoneInfo("Europe/London"), NOW)
     assert line == {"plan": "5x massage", "unit": "sessions", "expires": "2026-12", "packages": 1,
-                    "owed": "4", "value": "200", "currency": "GBP"}
+                    "owed": "4", "value": "200.00", "currency": "GBP"}
 
 
 def test_expire_packages_job_runs_across_shops(app, db_session):

@@ -147,7 +147,7 @@ def test_the_liability_report_lists_what_is_still_owed(client, db_session):
     body = api.get("/api/reports/liability").get_json()
     assert body["timezone"] == "Europe/London"
     assert body["rows"] == [{"plan": "5x massage", "unit": "sessions", "expires": "never", "packages": 2,
-                             "owed": "9", "value": "0", "currency": None}]
+                             "owed": "9", "value": "0.00", "currency": None}]
 
 
 def test_shop_a_cannot_see_or_change_shop_bs_packages(client, db_session):

@@ -145,7 +145,7 @@ def spa(client, db_session, shopify) -> Spa:
         "service": [made["service"], spare["service"]], "resource": [made["resource"], spare["resource"]],
         "plan": [made["plan"], spare["plan"], membership["id"]], "membership": [membership["id"]],
         "entitlement": [package["id"]], "booking": [booking.get_json()["id"]], "customer": [CUSTOMER],
-        "item": [attention.id], "balance": [balance.id], "request": [privacy.id],
+        "item": [attention.id], "balance": [balance.id], "request": [privacy.id], "event": [event.id],
         "variant": [VARIANT, SPARE_VARIANT], "selling_plan": [SELLING_PLAN, SPARE_SELLING_PLAN],
         "day": [day.isoformat(), (day + timedelta(days=1)).isoformat(), local(day, 9)]}, day)
 
@@ -159,7 +159,7 @@ WHERE = {
     "entitlement": ["path.entitlement_id", "body.entitlement_id"],
     "booking": ["path.booking_id"],
     "customer": ["path.customer_id", "query.customer_id", "body.customer_id"],
-    "item": ["path.item_id"], "balance": ["path.balance_id"], "request": ["path.request_id"],
+    "item": ["path.item_id"], "balance": ["path.balance_id"], "request": ["path.request_id"], "event": ["path.event_id"],
     "variant": ["path.variant_id", "body.variant_id"],
     "selling_plan": ["path.selling_plan_id", "body.selling_plan_id"],
     "day": ["query.from", "query.to"],
@@ -190,6 +190,8 @@ def _explicit_examples(spa: Spa):
                 "variant_id": VARIANT, "selling_plan_id": SELLING_PLAN}
     body_ids = {**path_ids, "service_ids": [first["service"]], "variant_id": SPARE_VARIANT,
                 "selling_plan_id": SPARE_SELLING_PLAN, "starts_at": local(spa.day, 14)}
+    path_ids |= {"event_id": first["event"], "job_id": "packbook-webhook-event-1", "name": "expire-packages",
+                 "run_id": 1}  # path values only: `name` in a body stays the example's own
     day, next_day = spa.day.isoformat(), (spa.day + timedelta(days=1)).isoformat()
     queries = {"/api/availability": {"service_id": first["service"], "resource_id": first["resource"],
                                      "from": day, "to": next_day},
