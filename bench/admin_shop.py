@@ -174,7 +174,20 @@ def insert_bookings(database, shop_id: int, rows: list[dict], packages: dict) ->
                   for key, package in packages.items()]
         ledger += _redemptions(session, shop_id)
         session.execute(insert(LedgerEntry), ledger)
+        _running_sums(session, shop_id)
     return len(ledger)
+
+
+def _running_sums(session, shop_id: int) -> None:
+    """What accounts.write_entry keeps on each package (bulk inserts bypass it): its unit, what is left and what
+    was granted, from the ledger just written (as migration 0014 fills them for older packages)."""
+    from sqlalchemy import text
+
+    session.execute(text(
+        "UPDATE entitlements SET unit = 'sessions', "
+        "balance = COALESCE((SELECT SUM(quantity) FROM ledger_entries e WHERE e.entitlement_id = entitlements.id), 0), "
+        "granted = COALESCE((SELECT SUM(quantity) FROM ledger_entries e WHERE e.entitlement_id = entitlements.id "
+        "AND e.kind = 'grant'), 0) WHERE shop_id = :shop"), {"shop": shop_id})
 
 
 def _entitlement(shop_id: int, customer_id: int, plan_id: int, terms: dict, sessions: int, first_use: datetime,

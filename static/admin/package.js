@@ -1,7 +1,7 @@
 // A package's page: create or edit a plan with every option it has, read back in one line as the merchant edits;
 // then link the Shopify products (and, for memberships, subscriptions) that sell it, or archive it.
 import { api } from './api.js';
-import { clearErrors, confirmAction, el, setOptions, showError, toast } from './ui.js';
+import { clearErrors, confirmAction, el, reveal, setOptions, showError, toast } from './ui.js';
 import { summarize } from './plan-summary.js';
 import { showPendingToast, toastAfterNavigation } from './handoff.js';
 
@@ -511,8 +511,9 @@ async function start() {
   setOptions(field('resource_id'), [['', 'Any provider'], ...resources.map((resource) => [resource.id, resource.name])], '');
   if (plan === null) fill(baseline); else showPlan(plan);
   document.getElementById('package-fields').disabled = false;
+  reveal();  // the form shows once filled: sections hidden for the plan's kind never flash first
   if (plan === null) return;
   await Promise.all([showVariants(), plan.kind === 'membership' ? showSellingPlans() : null]);
 }
 
-start().catch((error) => showError(error));
+start().catch((error) => showError(error)).finally(() => reveal());
