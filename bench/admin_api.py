@@ -27,7 +27,6 @@ import os
 import platform
 import pstats
 import random
-import secrets
 import sys
 import time
 from contextlib import contextmanager
@@ -323,19 +322,7 @@ def explain_search(app, shop_id: int, query: str) -> tuple[str, list[str]]:
 
 
 def create(url: str):
-    from alembic import command
-    from cryptography.fernet import Fernet
-
-    from app import create_app
-    from commands import alembic_config
-
-    app = create_app({"TESTING": True, "SHOPIFY_API_KEY": secrets.token_hex(16),
-                      "SHOPIFY_API_SECRET": secrets.token_hex(32), "SHOPIFY_APP_URL": "https://bench.packbook.test",
-                      "SECRET_KEY": secrets.token_urlsafe(32), "TOKEN_ENCRYPTION_KEY": Fernet.generate_key().decode(),
-                      "DATABASE_URL": url, "PACKBOOK_QUEUE_NAME": "packbook-bench-admin-api"})
-    with app.app_context():
-        command.upgrade(alembic_config(), "head")
-    return app
+    return stack.in_process_app(url, "packbook-bench-admin-api")
 
 
 def run(options, cleanup) -> dict:

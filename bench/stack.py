@@ -72,6 +72,23 @@ def throwaway_database(server_url: str) -> Iterator[str]:
         log(f"dropped database {name}")
 
 
+def in_process_app(database_url: str, queue_name: str):
+    """The app built in this process on `database_url` (migrated to head), with fresh throwaway secrets: the
+    benches that call it through the Flask test client."""
+    from alembic import command
+
+    from app import create_app
+    from commands import alembic_config
+
+    app = create_app({"TESTING": True, "SHOPIFY_API_KEY": secrets.token_hex(16),
+                      "SHOPIFY_API_SECRET": secrets.token_hex(32), "SHOPIFY_APP_URL": "https://bench.packbook.test",
+                      "SECRET_KEY": secrets.token_urlsafe(32), "TOKEN_ENCRYPTION_KEY": Fernet.generate_key().decode(),
+                      "DATABASE_URL": database_url, "PACKBOOK_QUEUE_NAME": queue_name})
+    with app.app_context():
+        command.upgrade(alembic_config(), "head")
+    return app
+
+
 def migrate(env: dict[str, str]) -> None:
     """Run the app's own migrations against the bench database."""
     result = subprocess.run([sys.executable, "-m", "flask", "--app", "app", "db", "upgrade"],

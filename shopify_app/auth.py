@@ -112,3 +112,14 @@ def is_loopback_request() -> bool:
     host = (request.host or "").rsplit(":", 1)[0].strip("[]")
     return remote.is_loopback and host in ("localhost", "127.0.0.1", "::1") \
         and "X-Forwarded-For" not in request.headers
+
+
+def staff_actor() -> str:
+    """Who is acting, as the ledger and activity log name staff: "staff:<user id>" from the request's verified
+    session token (its `sub`), or "staff" when the token names no user."""
+    header = request.headers.get("Authorization", "")
+    try:
+        user_id = verify_session_token(header[7:].strip()).user_id
+    except InvalidSessionToken:
+        user_id = None
+    return f"staff:{user_id}" if user_id else "staff"

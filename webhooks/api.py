@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Literal
 
-from flask import Blueprint, abort, current_app, g, jsonify, request
+from flask import Blueprint, abort, current_app, g, jsonify
 from pydantic import Field
 from sqlalchemy import func, select
 
@@ -14,8 +14,7 @@ import db
 from endpoints import declare
 from endpoints.fields import Id, whole
 from endpoints.models import Answer, Body
-from shopify_app.auth import shop_required, verify_session_token
-from shopify_app.session_tokens import InvalidSessionToken
+from shopify_app.auth import shop_required, staff_actor
 from webhooks import maintenance, reconcile_runs
 from webhooks.models import PrivacyRequest, ReconcileRun, WebhookEvent
 from webhooks.queue import QueueUnavailable, get_queue
@@ -216,7 +215,7 @@ def start_reconciliation(body: ReconcileInput):
     """Reconcile this shop with Shopify now, as a background job."""
     now = db.utcnow()
     run, started = reconcile_runs.start_reconciliation(g.shop.id, since=now - timedelta(hours=body.since_hours),
-                                                    actor=_staff(), now=now)
+                                                    actor=staff_actor(), now=now)
     response = jsonify(_run(run, now))
     response.status_code = 202
     if started and get_queue().inline:
@@ -290,16 +289,6 @@ def _run(run: ReconcileRun, now: datetime) -> dict:
             "since": run.since.isoformat(), "created_at": run.created_at.isoformat(),
             "finished_at": run.finished_at and run.finished_at.isoformat(), "summary": run.summary,
             "error": reconcile_runs.STALE_ERROR if stale else run.error}
-
-
-def _staff() -> str:
-    """Who asked, as the activity log names staff: "staff:<user id>" from the verified session token."""
-    header = request.headers.get("Authorization", "")
-    try:
-        user_id = verify_session_token(header[7:].strip()).user_id
-    except InvalidSessionToken:
-        user_id = None
-    return f"staff:{user_id}" if user_id else "staff"
 
 
 def _emails_owed() -> None:

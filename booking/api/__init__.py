@@ -10,12 +10,11 @@ from datetime import date, datetime, time, timezone
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, jsonify
 
 import db
 from booking.errors import BookingError
-from shopify_app.auth import verify_session_token
-from shopify_app.session_tokens import InvalidSessionToken
+from shopify_app.auth import staff_actor  # noqa: F401  (the views' actor, re-exported for booking.api.*)
 
 bp = Blueprint("booking_api", __name__, url_prefix="/api")
 
@@ -30,16 +29,6 @@ def booking_error(error: BookingError):
 def utc_now() -> datetime:
     """The one clock the views read; use cases take it as `now`."""
     return datetime.now(timezone.utc)
-
-
-def staff_actor() -> str:
-    """Who is acting, for the ledger and activity log: "staff:<user id>" from the verified session token."""
-    header = request.headers.get("Authorization", "")
-    try:
-        user_id = verify_session_token(header[7:].strip()).user_id
-    except InvalidSessionToken:
-        user_id = None
-    return f"staff:{user_id}" if user_id else "staff"
 
 
 def local_instant(value: datetime | date, zone: ZoneInfo) -> datetime:
