@@ -75,19 +75,28 @@ export function confirmAction({ heading, body, confirm = 'Confirm', tone }) {
   const button = document.getElementById('confirm-yes');
   (button.querySelector('button, a') || button).replaceChildren(confirm);  // the stand-in wraps its label
   if (tone) button.setAttribute('tone', tone); else button.removeAttribute('tone');
+  endPendingConfirmation(false);  // one question at a time: an earlier one left open counts as declined
   return new Promise((resolve) => {
-    const done = (answer) => () => {
+    const yes = () => endPendingConfirmation(true);
+    const no = () => endPendingConfirmation(false);
+    pendingConfirmation = (answer) => {
+      // Listeners go as the question ends, however it ends, so a later Confirm can never run this action.
       button.removeEventListener('click', yes);
       modal.removeEventListener('hide', no);
+      pendingConfirmation = null;
       resolve(answer);
-      modal.hideOverlay();
+      if (answer) modal.hideOverlay();
     };
-    const yes = done(true);
-    const no = done(false);
     button.addEventListener('click', yes);
     modal.addEventListener('hide', no);
     modal.showOverlay();
   });
+}
+
+let pendingConfirmation = null;
+
+function endPendingConfirmation(answer) {
+  if (pendingConfirmation) pendingConfirmation(answer);
 }
 
 export function setOptions(select, options, value) {
