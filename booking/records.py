@@ -80,6 +80,9 @@ class LedgerEntry(Base):
         CheckConstraint("kind IN ('grant', 'redeem', 'restore', 'forfeit', 'adjust', 'expire', 'revoke', 'undo')",
                         name="kind_known"),
         Index("ix_ledger_entries_entitlement_id", "entitlement_id"),
+        # Reports read a shop's entries by date (redemptions over time) and by booking (late cancellations).
+        Index("ix_ledger_entries_shop_id_created_at", "shop_id", "created_at"),
+        Index("ix_ledger_entries_booking_id", "booking_id"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
