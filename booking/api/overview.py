@@ -13,6 +13,7 @@ from booking import overview
 from booking.accounts import shop_zone
 from booking.api import bp, utc_now
 from booking.api.bookings import BookingOut, booking_json, preload
+from booking.api.customers import Amount
 from booking.records import OCCUPYING_STATUSES, ActivityLog, Booking
 from booking.rules.availability import local_midnight
 from endpoints import declare
@@ -20,11 +21,6 @@ from endpoints.models import Answer
 from shopify_app.auth import shop_required
 
 DAY_LISTED = 100  # a front desk's busiest day; the calendar has the rest
-
-
-class Amount(Answer):
-    amount: str
-    currency: str | None
 
 
 class Owed(Answer):

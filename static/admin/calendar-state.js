@@ -30,9 +30,4 @@ export function instant(day, minutes) {
   return new Date(guess.getTime() - drift * 60000).toISOString();
 }
 
-// "3/5" (or "270/300 USD"): the package's progress, as the front desk reads it on a card.
-export function fraction(paid) {
-  const match = /^(\S+) of (\S+)( \S+)? used$/.exec(paid.progress);
-  if (match) return `${match[1]}/${match[2]}${match[3] || ''}`;
-  return /unlimited/.test(paid.progress) ? 'unlimited' : paid.progress;
-}
+export { fraction } from './ui.js';  // the cards' N/M, shared with Home

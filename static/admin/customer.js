@@ -1,20 +1,12 @@
 // One customer: what they own (Fresha-style summary), each package's ledger, their bookings, and the front desk's
 // actions: assign a plan, adjust with a reason, revoke, book with a package. Every change asks first.
 import { api } from './api.js';
-import { clearErrors, confirmAction, el, reveal, setHref, setOptions, showError, toast } from './ui.js';
+import { amounts, clearErrors, confirmAction, el, figure, reveal, setHref, setOptions, showError, toast } from './ui.js';
 
 const customerId = document.getElementById('customer').dataset.customerId;
 const query = window.location.search;
 let zone = 'UTC';
 let services = {};
-
-function figure(label, value) {
-  return el('div', { class: 'figure' }, el('strong', {}, value), el('span', { class: 'muted' }, label));
-}
-
-function amounts(list) {
-  return list.length ? list.map((a) => `${a.amount} ${a.currency || ''}`.trim()).join(', ') : '0';
-}
 
 function drawSummary(s) {
   // Sessions and behaviour always; minutes, credit, gift cards and passes only when the customer has some.

@@ -1,16 +1,11 @@
 // Home: what needs the owner first (setup, attention), who is coming today and tomorrow, what is owed and what
 // expires this month. One call (/api/overview) carries the figures; attention items resolve here with a note.
 import { api } from './api.js';
-import { clearErrors, el, reveal, setHref, showError, toast } from './ui.js';
+import { amounts, clearErrors, el, figure, fraction, reveal, setHref, showError, toast } from './ui.js';
 
 const query = window.location.search;
 const link = (path, text) => el('s-link', { href: path + query }, text);
 let names = { services: {}, resources: {} };
-
-function progressOf(paid) {
-  const match = /^(\S+) of (\S+)( \S+)? used$/.exec(paid.progress);
-  return match ? `${match[1]}/${match[2]}${match[3] || ''}` : paid.progress;
-}
 
 function drawDay(id, day, zone) {
   const when = new Intl.DateTimeFormat('en-GB', { timeZone: zone, hour: '2-digit', minute: '2-digit' });
@@ -20,7 +15,7 @@ function drawDay(id, day, zone) {
   const items = day.bookings.map((b) => el('li', { dataset: { bookingId: b.id } },
     el('time', { datetime: b.starts_at }, when.format(new Date(b.starts_at))),
     el('span', {}, el('strong', {}, b.customer_name), ` · ${names.services[b.service_id] || 'Service'} with ${names.resources[b.resource_id] || 'staff'}`),
-    b.redeemed_from ? el('s-badge', { tone: 'magic' }, 'Package ' + progressOf(b.redeemed_from)) : null,
+    b.redeemed_from ? el('s-badge', { tone: 'magic' }, 'Package ' + fraction(b.redeemed_from)) : null,
     b.status !== 'confirmed' ? el('s-badge', {}, b.status.replace('_', '-')) : null));
   const more = day.count > day.bookings.length
     && el('s-link', { href: `/calendar${query}${query ? '&' : '?'}day=${day.date}` }, `All ${day.count} in the calendar`);
@@ -29,15 +24,9 @@ function drawDay(id, day, zone) {
 }
 
 function drawOwed(owed) {
-  const money = owed.money.map((m) => `${m.amount} ${m.currency || ''}`.trim()).join(', ') || '0';
-  const value = owed.value.map((m) => `${m.amount} ${m.currency || ''}`.trim()).join(', ') || '0';
   document.getElementById('owed').replaceChildren(
-    figure('sessions', owed.sessions), figure('minutes', owed.minutes), figure('credit', money),
-    figure('worth at price paid', value));
-}
-
-function figure(label, value) {
-  return el('div', { class: 'figure' }, el('strong', {}, value), el('span', { class: 'muted' }, label));
+    figure('sessions', owed.sessions), figure('minutes', owed.minutes), figure('credit', amounts(owed.money)),
+    figure('worth at price paid', amounts(owed.value)));
 }
 
 function drawExpiring(expiring) {

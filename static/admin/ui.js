@@ -136,3 +136,20 @@ export function setHref(element, href) {
   element.setAttribute('href', href);
   element.querySelector('a')?.setAttribute('href', href);
 }
+
+// "3/5" (or "270/300 USD"): a package's progress as the admin reads it on a card or badge.
+export function fraction(paid) {
+  const match = /^(\S+) of (\S+)( \S+)? used$/.exec(paid.progress);
+  if (match) return `${match[1]}/${match[2]}${match[3] || ''}`;
+  return /unlimited/.test(paid.progress) ? 'unlimited' : paid.progress;
+}
+
+// One figure of a summary: the number large, what it counts beneath.
+export function figure(label, value) {
+  return el('div', { class: 'figure' }, el('strong', {}, value), el('span', { class: 'muted' }, label));
+}
+
+// Amounts per currency, as one line: "30.00 USD, 12.00 GBP"; "0" when there are none.
+export function amounts(list) {
+  return list.length ? list.map((a) => `${a.amount} ${a.currency || ''}`.trim()).join(', ') : '0';
+}

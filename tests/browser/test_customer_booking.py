@@ -139,6 +139,7 @@ def test_the_month_grid_is_driven_by_the_keyboard(plain_server, chromium, commit
         page.goto(f"{plain_server.url}/book?shop={shop}&order={ORDER_ID}&c={CONFIRMATION}")
         page.get_by_role("link", name="Choose a time").click()
         page.locator("[data-month=next]").click()
+        page.wait_for_load_state()  # the grid's keyboard script is attached once the page has loaded
         first_week_day = page.locator("table.month tbody tr").nth(1).locator("td > a, td > span").first
         first_week_day.focus()
         label = lambda: page.evaluate("document.activeElement.getAttribute('aria-label')")  # noqa: E731
